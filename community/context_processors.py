@@ -1,0 +1,21 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from community.models import Role
+
+
+def navigation(request) -> dict:
+    """The main navigation, adapted to the member's roles."""
+    user = getattr(request, "user", None)
+    items = [{"label": _("Home"), "url": "/"}]
+    if user is None or not user.is_authenticated:
+        return {"nav_items": items}
+    roles = {grant.role for grant in user.role_grants.all()}
+    items.append({"label": _("My profile"), "url": reverse("community:profile", kwargs={"pk": user.pk})})
+    if Role.FACILITATOR in roles or user.is_staff:
+        items.append({"label": _("CMS"), "url": "/cms/"})
+    if Role.MODERATOR in roles or user.is_staff:
+        items.append({"label": _("Review queue"), "url": "/django-admin/community/verification/?status=pending"})
+    if user.is_staff:
+        items.append({"label": _("Admin"), "url": "/django-admin/"})
+    return {"nav_items": items, "nav_roles": roles}

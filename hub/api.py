@@ -1,0 +1,57 @@
+"""REST API foundations shared by every app: bearer tokens, pagination and the error format.
+
+Errors: 400 `{"errors": {"field": ["message"]}}`; 401/403/404/429 `{"detail": "message"}`.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, pagination
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.response import Response
+
+
+class BearerTokenAuthentication(TokenAuthentication):
+    keyword = "Bearer"
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def _as_field_errors(detail) -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        out: dict[str, list[str]] = {}
+        for field, value in detail.items():
+            name = "non_field_errors" if field == "__all__" else field
+            if isinstance(value, dict):
+                for sub, messages in _as_field_errors(value).items():
+                    out[f"{name}.{sub}"] = messages
+            else:
+                out[name] = [str(m) for m in (value if isinstance(value, list) else [value])]
+        return out
+    return {"non_field_errors": [str(m) for m in (detail if isinstance(detail, list) else [detail])]}
+
+
+def exception_handler(exc, context):
+    # Imported here: DRF loads this module while rest_framework.views is still initialising.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response({"errors": _as_field_errors(detail)}, status=400)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {"errors": _as_field_errors(exc.detail)}
+    elif isinstance(response.data, dict) and "detail" in response.data:
+        response.data = {"detail": str(response.data["detail"])}
+    return response
