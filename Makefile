@@ -41,7 +41,7 @@ check: venv
 	$(BIN)/python manage.py check
 
 messages: venv
-	cd hub && ../$(BIN)/python ../manage.py makemessages -l es --ignore=../.venv
+	$(BIN)/python manage.py makemessages -l es --ignore=.venv --ignore=var --ignore=tests --ignore=test-artifacts
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:

@@ -55,3 +55,8 @@ def exception_handler(exc, context):
     elif isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"detail": str(response.data["detail"])}
     return response
+
+
+def schema_public_endpoints(endpoints, **kwargs):
+    """The OpenAPI schema documents /api/v1 only, not the CMS's internal admin API."""
+    return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/v1/")]

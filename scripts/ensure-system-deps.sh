@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite needs (PostgreSQL, Redis, Chromium, gettext) when they are missing
+# Installs the Debian packages the test suite needs (PostgreSQL, Redis, Chromium) when they are missing
 # and we may (root on Debian); otherwise says exactly what to install. Under CI a missing one fails the run.
 set -euo pipefail
 missing=()
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

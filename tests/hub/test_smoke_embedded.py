@@ -1,0 +1,150 @@
+"""Smoke run of the embedded default, started the way `make run` starts it: daphne serving HTTP and websockets,
+a Celery worker and beat on the filesystem broker, SQLite under a fresh VAR_DIR."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+from tests.harness import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.smoke, pytest.mark.xdist_group("smoke")]
+
+
+@pytest.fixture(scope="module")
+def embedded_site(tmp_path_factory):
+    var_dir = tmp_path_factory.mktemp("embedded-var")
+    port = free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "REDIS_PREFIX"}
+    }
+    env.update({"VAR_DIR": str(var_dir), "PORT": str(port), "PYTHONUNBUFFERED": "1"})
+    log_path = var_dir / "run.log"
+    log = log_path.open("w")
+    process = subprocess.Popen(
+        [sys.executable, "scripts/run.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            if requests.get(base + "/healthz", timeout=2).status_code in (200, 503):
+                break
+        except requests.ConnectionError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("make run's server did not come up:\n" + log_path.read_text()[-4000:])
+        time.sleep(0.5)
+    yield {"base": base, "port": port, "env": env, "process": process, "log": log_path, "var": var_dir}
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=20)
+    log.close()
+
+
+def test_serves_home_page_with_demo_content(embedded_site):
+    response = requests.get(embedded_site["base"] + "/", timeout=10)
+    assert response.status_code == 200
+    assert "Buy, sell and grow together" in response.text
+    assert "Learn from peers" in response.text  # featured content from seed_demo
+    assert "Guildhall is running at" in embedded_site["log"].read_text()
+    assert "admin@demo.guildhall.test" in embedded_site["log"].read_text()
+    for path in ("/cms/login/", "/api/v1/docs/", "/api/v1/schema/"):
+        assert requests.get(embedded_site["base"] + path, timeout=10).status_code == 200, path
+
+
+def test_health_on_embedded_default(embedded_site):
+    body = requests.get(embedded_site["base"] + "/healthz", timeout=10).json()
+    assert body["status"] == "ok", body
+
+
+def test_websocket_for_a_signed_in_demo_member(embedded_site):
+    # given a demo member signed in over HTTP
+    session = requests.Session()
+    login_page = session.get(embedded_site["base"] + "/accounts/login/", timeout=10)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page.text).group(1)
+    response = session.post(
+        embedded_site["base"] + "/accounts/login/",
+        data={"csrfmiddlewaretoken": token, "login": "buyer@demo.guildhall.test", "password": "guildhall-demo"},
+        headers={"Referer": embedded_site["base"] + "/accounts/login/"},
+        timeout=10,
+    )
+    assert response.status_code == 200
+    assert "sessionid" in session.cookies
+    # when the page opens the notifications socket
+    with connect(
+        f"ws://127.0.0.1:{embedded_site['port']}/ws/notifications/",
+        additional_headers={
+            "Cookie": f"sessionid={session.cookies['sessionid']}",
+            "Origin": embedded_site["base"],
+        },
+        open_timeout=10,
+    ) as socket:
+        hello = json.loads(socket.recv(timeout=10))
+    # then the server greets the member with their unread count
+    assert hello == {"type": "hello", "unread": 0}
+
+
+def test_anonymous_websocket_is_refused(embedded_site):
+    # the consumer closes before accepting, so the handshake itself is refused
+    with pytest.raises(InvalidStatus) as refused:
+        connect(
+            f"ws://127.0.0.1:{embedded_site['port']}/ws/notifications/",
+            additional_headers={"Origin": embedded_site["base"]},
+            open_timeout=10,
+        )
+    assert refused.value.response.status_code == 403
+
+
+def test_celery_worker_answers_a_task(embedded_site):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "celery_ping", "--timeout", "60"],
+        cwd=ROOT,
+        env=embedded_site["env"],
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "pong"
+
+
+def test_second_start_is_fast_and_adds_no_duplicates(embedded_site):
+    # seed_demo ran once at start; running it again adds nothing
+    result = subprocess.run(
+        [sys.executable, "manage.py", "seed_demo"],
+        cwd=ROOT,
+        env=embedded_site["env"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "(0 new members)" in result.stdout
+
+
+def test_ctrl_c_stops_everything(embedded_site):
+    process = embedded_site["process"]
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=30) == 0
+    with pytest.raises(requests.ConnectionError):
+        requests.get(embedded_site["base"] + "/", timeout=2)
+    leftover = subprocess.run(
+        ["pgrep", "-f", f"celery.*{embedded_site['var']}"], capture_output=True, text=True, check=False
+    )
+    assert leftover.stdout.strip() == ""
