@@ -175,8 +175,11 @@ def privacy_export(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def notifications(request: HttpRequest) -> HttpResponse:
-    items = Notification.objects.filter(member=request.user)[:50]
     if request.method == "POST":
         Notification.objects.filter(member=request.user, read_at__isnull=True).update(read_at=timezone.now())
-        return redirect("community:notifications")
-    return render(request, "community/notifications.html", {"notifications": items})
+        if not request.htmx:
+            return redirect("community:notifications")
+    items = Notification.objects.filter(member=request.user)[:50]
+    # htmx swaps just the list after "mark all as read"; a plain form post gets the whole page.
+    template = "community/_notifications_list.html" if request.htmx else "community/notifications.html"
+    return render(request, template, {"notifications": items})
