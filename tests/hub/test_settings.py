@@ -22,7 +22,12 @@ PRODUCTION = {
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -51,9 +56,12 @@ def test_environment_selects_the_stack(tmp_path):
     code = (
         "from django.conf import settings as s;"
         "print(s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'],"
-        " s.CHANNEL_LAYERS['default']['BACKEND'], s.CELERY_BROKER_URL.split(':')[0], s.EMAIL_BACKEND, s.PAYMENT_GATEWAY)"
+        " s.CHANNEL_LAYERS['default']['BACKEND'], s.CELERY_BROKER_URL.split(':')[0],"
+        " s.EMAIL_BACKEND, s.PAYMENT_GATEWAY)"
     )
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "EMAIL_URL", "STRIPE_SECRET_KEY"}}
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "EMAIL_URL", "STRIPE_SECRET_KEY"}
+    }
     embedded = subprocess.run(
         [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
         cwd=ROOT,
