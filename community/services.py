@@ -29,7 +29,7 @@ from community.models import (
     VerificationKind,
     VerificationStatus,
 )
-from community.validators import validate_document
+from community.validators import safe_upload_name, validate_avatar, validate_document
 
 # Staff-granted roles carry Django permissions through a group of the same name (see migration 0002).
 ROLE_GROUPS = {Role.FACILITATOR: "Facilitators", Role.MODERATOR: "Moderators"}
@@ -67,6 +67,10 @@ def profile_update(*, member: Member, data: dict[str, Any]) -> Profile:
     unknown = set(data) - editable
     if unknown:
         raise ValidationError({field: _("This field cannot be changed.") for field in unknown})
+    avatar = data.get("avatar")
+    if avatar and not getattr(avatar, "_committed", False):
+        validate_avatar(avatar)
+        avatar.name = safe_upload_name(avatar, stem="avatar")
     for field, value in data.items():
         setattr(profile, field, value)
     if (profile.latitude is None) != (profile.longitude is None):
@@ -152,6 +156,7 @@ def verification_document_submit(*, member: Member, kind: str, document, detail:
     if not document:
         raise ValidationError({"document": _("Choose a file to upload.")})
     validate_document(document)
+    document.name = safe_upload_name(document, stem=kind)
     existing = Verification.objects.select_for_update().filter(member=member, kind=kind).first()
     if existing and existing.status == VerificationStatus.APPROVED:
         raise ValidationError({"kind": _("This verification is already approved.")})

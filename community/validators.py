@@ -93,3 +93,23 @@ def timezone_names() -> frozenset[str]:
 def validate_timezone(value: str) -> None:
     if value not in timezone_names():
         raise ValidationError(_("Unknown timezone."), code="invalid_timezone")
+
+
+PILLOW_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+
+
+def safe_upload_name(file, *, stem: str) -> str:
+    """A server-chosen file name whose extension matches the content, so a member's file name (say `x.html`)
+    can never make a stored upload be served as something else."""
+    import uuid
+
+    file.seek(0)
+    head = file.read(5)
+    file.seek(0)
+    if head == b"%PDF-":
+        extension = "pdf"
+    else:
+        with Image.open(file) as image:
+            extension = PILLOW_EXTENSIONS.get(image.format or "", "bin")
+        file.seek(0)
+    return f"{stem}-{uuid.uuid4().hex[:12]}.{extension}"

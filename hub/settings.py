@@ -254,6 +254,8 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "hub" / "static"]
 MEDIA_URL = env("MEDIA_URL", default="/media/")
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Django serves local media itself on the embedded default; in production a proxy or the storage's CDN does.
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=DEBUG)
 # Identity documents never share the public media storage: staff read them through an authorised view.
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
 STORAGES = {

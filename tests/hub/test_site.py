@@ -76,6 +76,7 @@ def test_seed_demo_is_idempotent_and_refuses_production(settings):
 
     from community.models import Member
 
+    settings.DEBUG = True
     call_command("seed_demo")
     first = Member.objects.count()
     pages = Page.objects.count()
