@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from allauth.account.adapter import get_adapter
 from allauth.account.models import EmailAddress
-from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
@@ -27,6 +28,8 @@ class LocationSerializer(serializers.Serializer):
         source="latitude",
         max_digits=9,
         decimal_places=6,
+        min_value=-90,
+        max_value=90,
         allow_null=True,
         required=False,
         coerce_to_string=False,
@@ -35,10 +38,17 @@ class LocationSerializer(serializers.Serializer):
         source="longitude",
         max_digits=9,
         decimal_places=6,
+        min_value=-180,
+        max_value=180,
         allow_null=True,
         required=False,
         coerce_to_string=False,
     )
+
+    def validate(self, attrs):
+        if (attrs.get("latitude") is None) != (attrs.get("longitude") is None):
+            raise serializers.ValidationError({"lng": "Give both lat and lng, or neither."})
+        return attrs
 
 
 class ProfileSerializer(serializers.ModelSerializer):
@@ -81,12 +91,19 @@ class TokenView(APIView):
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        member = authenticate(
-            request._request,
-            email=serializer.validated_data["email"].lower(),
-            password=serializer.validated_data["password"],
-        )
-        if member is None:
+        # allauth's adapter applies the same per-email "login_failed" limit as the login form.
+        try:
+            member = get_adapter(request._request).authenticate(
+                request._request,
+                email=serializer.validated_data["email"].lower(),
+                password=serializer.validated_data["password"],
+            )
+        except DjangoValidationError:
+            return Response(
+                {"detail": "Too many failed attempts for this account. Try again later."},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
+        if member is None or not member.is_active:
             return Response({"errors": {"non_field_errors": ["Email or password is not right."]}}, status=400)
         if not EmailAddress.objects.filter(user=member, verified=True).exists():
             return Response({"errors": {"email": ["Verify your email address first; we sent you a link."]}}, status=400)

@@ -107,7 +107,7 @@ class PhoneNumberForm(forms.Form):
     phone_number = forms.CharField(
         label=_("Mobile number"),
         max_length=24,
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "placeholder": "+44 7700 900123"}),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "placeholder": "+44 7911 123456"}),
     )
 
 

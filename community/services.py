@@ -71,6 +71,10 @@ def profile_update(*, member: Member, data: dict[str, Any]) -> Profile:
     if avatar and not getattr(avatar, "_committed", False):
         validate_avatar(avatar)
         avatar.name = safe_upload_name(avatar, stem="avatar")
+    if "avatar" in data and profile.avatar and data["avatar"] != profile.avatar.name:
+        # The replaced or cleared photo leaves storage once the new profile is committed.
+        old_name, storage = profile.avatar.name, profile.avatar.storage
+        transaction.on_commit(lambda: storage.delete(old_name))
     for field, value in data.items():
         setattr(profile, field, value)
     if (profile.latitude is None) != (profile.longitude is None):
@@ -103,6 +107,10 @@ def role_grant(*, member: Member, role: str, granted_by: Member) -> RoleGrant:
     grant, _created = RoleGrant.objects.get_or_create(member=member, role=role, defaults={"granted_by": granted_by})
     if role in ROLE_GROUPS:
         member.groups.add(Group.objects.get(name=ROLE_GROUPS[role]))
+    if role == Role.MODERATOR and not member.is_staff:
+        # Moderators work in the Django admin; their group limits them to the review queue.
+        member.is_staff = True
+        member.save(update_fields=["is_staff"])
     return grant
 
 
@@ -113,6 +121,9 @@ def role_revoke(*, member: Member, role: str, revoked_by: Member) -> None:
     RoleGrant.objects.filter(member=member, role=role).delete()
     if role in ROLE_GROUPS:
         member.groups.remove(*Group.objects.filter(name=ROLE_GROUPS[role]))
+    if role == Role.MODERATOR and member.is_staff and not member.is_superuser:
+        member.is_staff = False
+        member.save(update_fields=["is_staff"])
 
 
 # --- Notifications ------------------------------------------------------------------------------------------
@@ -173,10 +184,15 @@ def _locked_pending(verification_id: int) -> Verification:
     return verification
 
 
+def verification_reviewer_check(reviewer: Member) -> None:
+    """Staff and moderators review documents: both need the admin and the permission to change verifications."""
+    if not (reviewer.is_staff and reviewer.has_perm("community.change_verification")):
+        raise PermissionDenied
+
+
 @transaction.atomic
 def verification_approve(*, verification_id: int, reviewer: Member) -> Verification:
-    if not reviewer.is_staff:
-        raise PermissionDenied
+    verification_reviewer_check(reviewer)
     verification = _locked_pending(verification_id)
     verification.status = VerificationStatus.APPROVED
     verification.reason = ""
@@ -193,8 +209,7 @@ def verification_approve(*, verification_id: int, reviewer: Member) -> Verificat
 
 @transaction.atomic
 def verification_reject(*, verification_id: int, reviewer: Member, reason: str) -> Verification:
-    if not reviewer.is_staff:
-        raise PermissionDenied
+    verification_reviewer_check(reviewer)
     if not reason.strip():
         raise ValidationError({"reason": _("Give the member a reason.")})
     verification = _locked_pending(verification_id)
@@ -241,7 +256,7 @@ def normalise_phone_number(raw: str) -> str:
         parsed = phonenumbers.parse(raw, None)
     except phonenumbers.NumberParseException as exc:
         raise ValidationError(
-            {"phone_number": _("Enter the number in international form, e.g. +44 7700 900123.")}
+            {"phone_number": _("Enter the number in international form, e.g. +44 7911 123456.")}
         ) from exc
     if not phonenumbers.is_valid_number(parsed):
         raise ValidationError({"phone_number": _("This is not a valid phone number.")})

@@ -46,7 +46,7 @@ def validate_image_upload(file, *, max_bytes: int, max_pixels: int) -> None:
 
 def validate_avatar(file) -> None:
     # Only new uploads are checked: a stored file is already known good.
-    if getattr(file, "_committed", False):
+    if not file or getattr(file, "_committed", False):
         return
     validate_image_upload(file, max_bytes=settings.AVATAR_MAX_BYTES, max_pixels=settings.AVATAR_MAX_PIXELS)
 
@@ -65,7 +65,19 @@ def validate_document(file) -> None:
     file.seek(0)
     if head == b"%PDF-":
         return
-    validate_image_upload(file, max_bytes=settings.DOCUMENT_MAX_BYTES, max_pixels=settings.AVATAR_MAX_PIXELS * 2)
+    message = _("Upload a PDF, JPEG or PNG file.")
+    try:
+        validate_image_upload(file, max_bytes=settings.DOCUMENT_MAX_BYTES, max_pixels=settings.AVATAR_MAX_PIXELS * 2)
+        with Image.open(file) as image:
+            image_format = image.format
+    except ValidationError as exc:
+        if exc.code == "invalid_image":
+            raise ValidationError(message, code="invalid_document") from exc
+        raise
+    finally:
+        file.seek(0)
+    if image_format not in {"JPEG", "PNG"}:
+        raise ValidationError(message, code="invalid_document")
 
 
 @cache

@@ -60,11 +60,11 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         initial={"roles": current_roles},
     )
     if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in ProfileForm.Meta.fields}
-        if data["avatar"] is None:  # "clear" ticked
+        data = {name: form.cleaned_data[name] for name in ProfileForm.Meta.fields if name != "avatar"}
+        if "avatar" in request.FILES:
+            data["avatar"] = request.FILES["avatar"]
+        elif form.cleaned_data["avatar"] is False:  # "clear" ticked
             data["avatar"] = ""
-        elif data["avatar"] == profile.avatar:
-            del data["avatar"]
         try:
             with transaction.atomic():
                 services.profile_update(member=request.user, data=data)
@@ -137,7 +137,8 @@ def verification_document_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 def verification_document(request: HttpRequest, pk: int) -> FileResponse:
     """Streams an identity document to staff; anyone else is told it does not exist."""
-    if not (request.user.is_authenticated and request.user.is_staff):
+    user = request.user
+    if not (user.is_authenticated and user.is_staff and user.has_perm("community.view_verification")):
         raise Http404
     verification = get_object_or_404(Verification, pk=pk)
     if not verification.document:

@@ -22,11 +22,15 @@ class PageNumberPagination(pagination.PageNumberPagination):
     max_page_size = 100
 
 
+# Model fields whose API names differ: a model error on `latitude` is reported as `location.lat`.
+API_FIELD_NAMES = {"latitude": "location.lat", "longitude": "location.lng", "location_name": "location.name"}
+
+
 def _as_field_errors(detail) -> dict[str, list[str]]:
     if isinstance(detail, dict):
         out: dict[str, list[str]] = {}
         for field, value in detail.items():
-            name = "non_field_errors" if field == "__all__" else field
+            name = "non_field_errors" if field == "__all__" else API_FIELD_NAMES.get(field, field)
             if isinstance(value, dict):
                 for sub, messages in _as_field_errors(value).items():
                     out[f"{name}.{sub}"] = messages

@@ -203,6 +203,9 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
 }
 
+# The same proxy count for allauth's per-IP limits (0: REMOTE_ADDR only).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("NUM_PROXIES", default=0)
+
 SMS_BACKEND = env("SMS_BACKEND", default="community.sms.ConsoleSMSBackend")
 
 # --- REST API -----------------------------------------------------------------------------------------------
@@ -216,6 +219,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "hub.api.exception_handler",
+    # How many proxies in front of the site append to X-Forwarded-For; 0 trusts only REMOTE_ADDR, so a client cannot
+    # dodge throttles with a forged header.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
