@@ -15,6 +15,7 @@ api_v1 = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[]), name="docs"),
     path("auth/token", TokenView.as_view(), name="auth_token"),
     path("me", MeView.as_view(), name="me"),
+    path("", include("listings.api_urls")),
 ]
 
 urlpatterns = [
@@ -24,6 +25,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
     path("members/", include("community.urls")),
+    path("listings/", include("listings.urls")),
+    path("sell/", include("listings.urls_sell")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((api_v1, "api"))),
 ]

@@ -1,0 +1,3 @@
+"""Listing endpoints under /api/v1/."""
+
+urlpatterns: list = []

@@ -1,0 +1,372 @@
+"""Writes for listings: drafts, edits, photos, availability, the status machine, favourites, saved searches."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any
+
+from django.contrib.postgres.search import SearchVector
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from wagtail.images import get_image_model
+from wagtail.models import Collection
+
+from community.models import Member
+from community.validators import safe_upload_name, validate_image_upload
+from listings.attributes import attributes_validate
+from listings.models import (
+    AvailabilityException,
+    AvailabilityRule,
+    Category,
+    Favourite,
+    Listing,
+    ListingKind,
+    ListingPhoto,
+    ListingSlug,
+    ListingStatus,
+    PriceUnit,
+    SavedSearch,
+)
+from listings.models.listings import MAX_PHOTOS
+
+MIN_DESCRIPTION_LENGTH = 80
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+PHOTO_MAX_PIXELS = 40_000_000
+NEAR_DUPLICATE_RATIO = 0.9
+
+# The status machine: which transitions a seller may make.
+TRANSITIONS: dict[str, set[str]] = {
+    ListingStatus.DRAFT: {ListingStatus.PUBLISHED, ListingStatus.ARCHIVED},
+    ListingStatus.PUBLISHED: {ListingStatus.PAUSED, ListingStatus.ARCHIVED},
+    ListingStatus.PAUSED: {ListingStatus.PUBLISHED, ListingStatus.ARCHIVED},
+    ListingStatus.ARCHIVED: set(),
+}
+EDITABLE_FIELDS = {
+    "title",
+    "description",
+    "category",
+    "kind",
+    "price_amount",
+    "currency",
+    "price_unit",
+    "quantity",
+    "ships",
+    "pickup",
+    "capacity",
+    "lead_time_hours",
+    "max_advance_days",
+    "location_name",
+    "latitude",
+    "longitude",
+    "attributes",
+}
+CURRENCIES = {"GBP", "EUR", "USD"}
+
+
+def _owned(listing_id: int, seller: Member, *, lock: bool = True) -> Listing:
+    """The seller's own listing; anyone else is told it does not exist."""
+    queryset = Listing.objects.select_for_update() if lock else Listing.objects
+    try:
+        return queryset.get(pk=listing_id, seller=seller)
+    except Listing.DoesNotExist:
+        from django.http import Http404
+
+        raise Http404 from None
+
+
+def _search_vector_refresh(listing_id: int) -> None:
+    if connection.vendor == "postgresql":
+        Listing.objects.filter(pk=listing_id).update(
+            search_vector=SearchVector("title", weight="A", config="english")
+            + SearchVector("description", weight="B", config="english")
+        )
+
+
+def _slug_for(title: str, pk: int) -> str:
+    base = slugify(title)[:100].strip("-") or "listing"
+    return f"{base}-{pk}"
+
+
+def _apply(listing: Listing, data: dict[str, Any]) -> None:
+    unknown = set(data) - EDITABLE_FIELDS - {"tags"}
+    if unknown:
+        raise ValidationError({field: [_("This field cannot be changed.")] for field in sorted(unknown)})
+    for field, value in data.items():
+        if field in {"tags", "attributes"}:
+            continue
+        setattr(listing, field, value)
+    if isinstance(listing.category, int):
+        listing.category = Category.objects.get(pk=listing.category)
+    if listing.currency not in CURRENCIES:
+        raise ValidationError({"currency": [_("Choose GBP, EUR or USD.")]})
+    if listing.kind == ListingKind.ITEM:
+        listing.price_unit = PriceUnit.EACH
+    elif listing.price_unit == PriceUnit.EACH:
+        raise ValidationError({"price_unit": [_("A booking is priced per hour, day or night.")]})
+    if (listing.latitude is None) != (listing.longitude is None):
+        raise ValidationError({"longitude": [_("Give both latitude and longitude, or neither.")]})
+    if "attributes" in data or "category" in data:
+        listing.attributes = attributes_validate(
+            listing.category.effective_schema(), data.get("attributes", listing.attributes)
+        )
+    listing.full_clean(exclude=["seller", "slug", "search_vector"])
+
+
+def _tags_set(listing: Listing, tags: Any) -> None:
+    if tags is None:
+        return
+    if isinstance(tags, str):
+        tags = [tag for tag in re.split(r"[,\n]", tags)]
+    cleaned = sorted({slugify(str(tag))[:40] for tag in tags if slugify(str(tag))})
+    if len(cleaned) > 12:
+        raise ValidationError({"tags": [_("Use at most 12 tags.")]})
+    listing.tags.set(cleaned, clear=True)
+
+
+@transaction.atomic
+def listing_create(*, seller: Member, data: dict[str, Any]) -> Listing:
+    """Creates a draft; nothing is public until it passes the checks in `listing_publish`."""
+    listing = Listing(seller=seller, slug=f"draft-{timezone.now().timestamp()}")
+    if "category" not in data or data.get("category") in (None, ""):
+        raise ValidationError({"category": [_("Choose a category.")]})
+    _apply(listing, {"attributes": {}, **data})
+    listing.save()
+    listing.slug = _slug_for(listing.title, listing.pk)
+    listing.save(update_fields=["slug"])
+    _tags_set(listing, data.get("tags"))
+    _search_vector_refresh(listing.pk)
+    return listing
+
+
+@transaction.atomic
+def listing_update(*, listing_id: int, seller: Member, data: dict[str, Any]) -> Listing:
+    listing = _owned(listing_id, seller)
+    if listing.status == ListingStatus.ARCHIVED:
+        raise ValidationError(_("An archived listing cannot be edited."))
+    old_slug = listing.slug
+    _apply(listing, data)
+    new_slug = _slug_for(listing.title, listing.pk)
+    if new_slug != old_slug:
+        ListingSlug.objects.get_or_create(slug=old_slug, defaults={"listing": listing})
+        ListingSlug.objects.filter(slug=new_slug).delete()
+        listing.slug = new_slug
+    listing.save()
+    _tags_set(listing, data.get("tags"))
+    _search_vector_refresh(listing.pk)
+    return listing
+
+
+def listing_quality_problems(listing: Listing) -> dict[str, list[str]]:
+    """What stops a listing from being published, as field → messages a seller can act on."""
+    problems: dict[str, list[str]] = {}
+    if not listing.title.strip():
+        problems["title"] = [_("Give the listing a title.")]
+    if len(listing.description.strip()) < MIN_DESCRIPTION_LENGTH:
+        problems["description"] = [
+            _("Describe it in at least %(n)s characters: buyers decide on the description.")
+            % {"n": MIN_DESCRIPTION_LENGTH}
+        ]
+    if not listing.photos.exists():
+        problems["photos"] = [_("Add at least one photo.")]
+    if not listing.location_name:
+        problems["location_name"] = [_("Say where it is (a town or area).")]
+    if listing.kind == ListingKind.BOOKING and not listing.availability_rules.exists():
+        problems["availability"] = [_("Add at least one weekly time when it can be booked.")]
+    try:
+        attributes_validate(listing.category.effective_schema(), listing.attributes)
+    except ValidationError as error:
+        problems.update(error.message_dict)
+    duplicate = listing_near_duplicate(listing)
+    if duplicate is not None:
+        problems.setdefault("description", []).append(
+            _("This description is nearly the same as “%(title)s”. Describe what makes this one different.")
+            % {"title": duplicate.title}
+        )
+    return problems
+
+
+def _normalised(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+def listing_near_duplicate(listing: Listing) -> Listing | None:
+    """Another live listing with (nearly) the same description: the seller's own are compared closely
+    (difflib ratio over 0.9); everyone else's by identical normalised text."""
+    text = _normalised(listing.description)
+    if len(text) < MIN_DESCRIPTION_LENGTH // 2:
+        return None
+    live = Listing.objects.exclude(pk=listing.pk).exclude(status=ListingStatus.ARCHIVED)
+    for other in live.filter(seller=listing.seller).only("id", "title", "description")[:200]:
+        if difflib.SequenceMatcher(None, text, _normalised(other.description)).ratio() >= NEAR_DUPLICATE_RATIO:
+            return other
+    probe = listing.description.strip()[:200]
+    for other in (
+        live.exclude(seller=listing.seller)
+        .filter(description__startswith=probe)
+        .only("id", "title", "description")[:20]
+    ):
+        if _normalised(other.description) == text:
+            return other
+    return None
+
+
+def _transition(listing: Listing, target: str) -> None:
+    if target not in TRANSITIONS[listing.status]:
+        raise ValidationError(
+            _("A %(status)s listing cannot become %(target)s.")
+            % {"status": listing.get_status_display().lower(), "target": ListingStatus(target).label.lower()}
+        )
+    listing.status = target
+
+
+@transaction.atomic
+def listing_publish(*, listing_id: int, seller: Member) -> Listing:
+    listing = _owned(listing_id, seller)
+    problems = listing_quality_problems(listing)
+    if problems:
+        raise ValidationError(problems)
+    _transition(listing, ListingStatus.PUBLISHED)
+    first_time = listing.published_at is None
+    listing.published_at = listing.published_at or timezone.now()
+    listing.save(update_fields=["status", "published_at", "updated_at"])
+    if first_time:
+        from listings.tasks import saved_searches_notify
+
+        transaction.on_commit(lambda: saved_searches_notify.delay(listing.pk))
+    return listing
+
+
+@transaction.atomic
+def listing_pause(*, listing_id: int, seller: Member) -> Listing:
+    listing = _owned(listing_id, seller)
+    _transition(listing, ListingStatus.PAUSED)
+    listing.save(update_fields=["status", "updated_at"])
+    return listing
+
+
+@transaction.atomic
+def listing_archive(*, listing_id: int, seller: Member) -> Listing:
+    listing = _owned(listing_id, seller)
+    _transition(listing, ListingStatus.ARCHIVED)
+    listing.save(update_fields=["status", "updated_at"])
+    return listing
+
+
+@transaction.atomic
+def listings_pause_bulk(*, seller: Member, listing_ids: list[int]) -> int:
+    """Pauses the seller's published listings among `listing_ids`; others' listings are ignored."""
+    return Listing.objects.filter(pk__in=listing_ids, seller=seller, status=ListingStatus.PUBLISHED).update(
+        status=ListingStatus.PAUSED, updated_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def listing_duplicate(*, listing_id: int, seller: Member) -> Listing:
+    """A new draft copying the listing, its photos, tags and availability."""
+    source = _owned(listing_id, seller, lock=False)
+    data = {field: getattr(source, field) for field in EDITABLE_FIELDS if field != "category"}
+    data["title"] = _("Copy of %(title)s") % {"title": source.title}
+    data["title"] = data["title"][:120]
+    data["category"] = source.category
+    copy = listing_create(seller=seller, data={**data, "tags": list(source.tags.names())})
+    ListingPhoto.objects.bulk_create(
+        [ListingPhoto(listing=copy, image=p.image, alt=p.alt, position=p.position) for p in source.photos.all()]
+    )
+    AvailabilityRule.objects.bulk_create(
+        [
+            AvailabilityRule(listing=copy, weekday=r.weekday, start_time=r.start_time, end_time=r.end_time)
+            for r in source.availability_rules.all()
+        ]
+    )
+    return copy
+
+
+@transaction.atomic
+def listing_photo_add(*, listing_id: int, seller: Member, image_file, alt: str) -> ListingPhoto:
+    listing = _owned(listing_id, seller)
+    if listing.photos.count() >= MAX_PHOTOS:
+        raise ValidationError({"image": [_("A listing has at most %(n)s photos.") % {"n": MAX_PHOTOS}]})
+    alt = (alt or "").strip()
+    if not alt:
+        raise ValidationError({"alt": [_("Describe the photo for people who cannot see it.")]})
+    if not image_file:
+        raise ValidationError({"image": [_("Choose a photo.")]})
+    try:
+        validate_image_upload(image_file, max_bytes=PHOTO_MAX_BYTES, max_pixels=PHOTO_MAX_PIXELS)
+    except ValidationError as error:
+        raise ValidationError({"image": error.messages}) from error
+    image_file.name = safe_upload_name(image_file, stem="listing")
+    image = get_image_model().objects.create(
+        title=alt[:255], file=image_file, collection=Collection.get_first_root_node(), uploaded_by_user=seller
+    )
+    position = (listing.photos.order_by("-position").values_list("position", flat=True).first() or 0) + 1
+    photo = ListingPhoto.objects.create(listing=listing, image=image, alt=alt[:200], position=position)
+    # Thumbnails are generated once, here, not on the first page view.
+    for spec in ("fill-400x300", "max-1200x900"):
+        image.get_rendition(spec)
+    return photo
+
+
+@transaction.atomic
+def listing_photo_remove(*, listing_id: int, seller: Member, photo_id: int) -> None:
+    listing = _owned(listing_id, seller)
+    ListingPhoto.objects.filter(listing=listing, pk=photo_id).delete()
+
+
+@transaction.atomic
+def listing_availability_set(
+    *, listing_id: int, seller: Member, rules: list[dict[str, Any]], blocked_dates: list[Any] | None = None
+) -> Listing:
+    """Replaces the weekly plan (and the blocked dates, when given)."""
+    listing = _owned(listing_id, seller)
+    if listing.kind != ListingKind.BOOKING:
+        raise ValidationError({"availability": [_("Only services and rentals have availability.")]})
+    cleaned = []
+    for index, rule in enumerate(rules):
+        weekday, start, end = rule.get("weekday"), rule.get("start_time"), rule.get("end_time")
+        if weekday is None or not 0 <= int(weekday) <= 6:
+            raise ValidationError({f"availability.{index}.weekday": [_("Choose a day of the week.")]})
+        if start is None or end is None:
+            raise ValidationError({f"availability.{index}": [_("Give a start and an end time.")]})
+        if end <= start:
+            raise ValidationError({f"availability.{index}": [_("The end must be after the start.")]})
+        cleaned.append(AvailabilityRule(listing=listing, weekday=int(weekday), start_time=start, end_time=end))
+    if len(cleaned) > 50:
+        raise ValidationError({"availability": [_("At most 50 weekly windows.")]})
+    listing.availability_rules.all().delete()
+    AvailabilityRule.objects.bulk_create(cleaned)
+    if blocked_dates is not None:
+        listing.availability_exceptions.filter(blocked=True).delete()
+        AvailabilityException.objects.bulk_create(
+            [AvailabilityException(listing=listing, date=day, blocked=True) for day in sorted(set(blocked_dates))]
+        )
+    return listing
+
+
+@transaction.atomic
+def favourite_toggle(*, member: Member, listing: Listing) -> bool:
+    """Saves or unsaves a listing; returns whether it is now a favourite."""
+    deleted, _counts = Favourite.objects.filter(member=member, listing=listing).delete()
+    if deleted:
+        return False
+    Favourite.objects.create(member=member, listing=listing)
+    return True
+
+
+@transaction.atomic
+def saved_search_create(*, member: Member, name: str, query: dict[str, Any]) -> SavedSearch:
+    name = (name or "").strip()[:120] or _("My search")
+    if member.saved_searches.count() >= 25:
+        raise ValidationError({"name": [_("You can keep at most 25 saved searches.")]})
+    return SavedSearch.objects.create(member=member, name=name, query=query)
+
+
+def listing_visible_to(listing: Listing, member: Any) -> bool:
+    """Drafts, paused and archived listings are seen only by their seller."""
+    if listing.status == ListingStatus.PUBLISHED:
+        return True
+    return bool(getattr(member, "is_authenticated", False) and listing.seller_id == member.pk)
