@@ -7,7 +7,15 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from community import services
-from community.models import Member, Notification, Profile, RoleGrant, Verification, VerificationStatus
+from community.models import (
+    Member,
+    Notification,
+    Profile,
+    RoleGrant,
+    Verification,
+    VerificationKind,
+    VerificationStatus,
+)
 
 
 class ProfileInline(admin.StackedInline):
@@ -105,6 +113,10 @@ class VerificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def get_queryset(self, request):
+        # The review queue holds documents; email and phone are verified automatically.
+        return super().get_queryset(request).filter(kind__in=VerificationKind.document_kinds())
 
     @admin.display(description=_("document"))
     def document_link(self, obj: Verification) -> str:

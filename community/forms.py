@@ -3,6 +3,7 @@ from __future__ import annotations
 from allauth.account.forms import SignupForm
 from django import forms
 from django.conf import global_settings
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Profile, Role, VerificationKind
@@ -23,6 +24,26 @@ class MemberSignupForm(SignupForm):
     )
 
     field_order = ["email", "display_name", "password1", "password2", "accept_terms"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        url = code_of_conduct_url()
+        if url:
+            self.fields["accept_terms"].help_text = format_html(
+                '<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("Read the code of conduct")
+            )
+
+
+def code_of_conduct_url() -> str:
+    from wagtail.models import Site
+
+    from hub.models import SiteSettings
+
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        return ""
+    page = SiteSettings.for_site(site).code_of_conduct_page
+    return page.url if page and page.live else ""
 
 
 class ProfileForm(forms.ModelForm):

@@ -29,7 +29,7 @@ def _sms_outbox(settings):
     yield MemorySMSBackend.outbox
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     if not os.path.exists(CHROMIUM):
         if IN_CI:

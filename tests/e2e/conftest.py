@@ -4,7 +4,6 @@ files a member uploads."""
 from __future__ import annotations
 
 import io
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -20,39 +19,45 @@ PASSWORD_LABEL = re.compile(r"^Password:?$")
 EMAIL_LABEL = re.compile(r"^Email:?$")
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args(pytestconfig: pytest.Config) -> dict:
-    """Debian's Chromium, as tests/conftest.py sets it up, but session-scoped.
+@pytest.fixture(scope="session", autouse=True)
+def _serialized_db_contents(django_db_setup, django_db_blocker) -> dict[str, str]:
+    """What the test databases held after migrating (the Wagtail home page, its Site, groups...), read before
+    Playwright starts. See _serialized_db_contents_under_playwright."""
+    from django.db import connections
 
-    tests/conftest.py declares its override without scope="session", so pytest-playwright's session-scoped
-    `browser` fixture cannot use it (ScopeMismatch). This one takes the same options and replaces it here; it
-    repeats pytest-playwright's handling of --headed, --browser-channel and --slowmo, as it cannot extend it.
-    """
-    from tests.conftest import CHROMIUM, IN_CI
-
-    if not os.path.exists(CHROMIUM):
-        if IN_CI:
-            pytest.fail("Debian's Chromium is missing (apt-get install chromium); CI=true fails instead of skipping.")
-        pytest.skip("Debian's Chromium is not installed: apt-get install chromium")
-    options: dict = {
-        "executable_path": CHROMIUM,
-        "args": [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-quic",
-        ],
+    return {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
     }
-    if pytestconfig.getoption("--headed"):
-        options["headless"] = False
-    if pytestconfig.getoption("--browser-channel"):
-        options["channel"] = pytestconfig.getoption("--browser-channel")
-    if pytestconfig.getoption("--slowmo"):
-        options["slow_mo"] = pytestconfig.getoption("--slowmo")
-    return options
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _serialized_db_contents_under_playwright(_serialized_db_contents, playwright) -> None:
+    """Makes serialized_rollback work in tests that drive a browser.
+
+    Playwright's sync API keeps an asyncio loop running in the main thread. Django keeps its connections in an
+    asgiref Local(thread_critical=True), which stores them in a thread-local while no loop runs and in a context
+    variable while one does: under Playwright the test code gets a second DatabaseWrapper, without the
+    _test_serialized_contents that create_test_db put on the first. TransactionTestCase then skips the restore
+    without a word, and after the first flush the home page and its Site are gone ("/" answers 404). This
+    happens whenever a test without Playwright created the test database, as in the full suite. Copying the
+    contents onto the connection Playwright-era code sees restores them before each test, as Django intends.
+    """
+    from django.db import connections
+
+    for alias, contents in _serialized_db_contents.items():
+        if not hasattr(connections[alias], "_test_serialized_contents"):
+            connections[alias]._test_serialized_contents = contents
+    assert hasattr(connections["default"], "_test_serialized_contents"), (
+        "no serialized database contents: serialized_rollback cannot restore the home page"
+    )
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2 takes about a second a hash here; each journey signs in several times. MD5 keeps them quick."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="session")
@@ -62,14 +67,14 @@ def base_url(live_server) -> str:
 
 
 @pytest.fixture
-def shot(page: Page, request: pytest.FixtureRequest) -> Callable[[str], Path]:
-    """Saves a full-page screenshot as test-artifacts/e2e/<test-name>-<step>.png."""
+def shot(page: Page, request: pytest.FixtureRequest) -> Callable[..., Path]:
+    """Saves a full-page screenshot of `page` (or another tab) as test-artifacts/e2e/<test-name>-<step>.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    name = re.sub(r"[^\w.-]+", "_", request.node.name)
+    name = re.sub(r"[^\w.-]+", "_", request.node.name).strip("_")
 
-    def take(step: str) -> Path:
+    def take(step: str, of: Page | None = None) -> Path:
         path = SCREENSHOTS / f"{name}-{step}.png"
-        page.screenshot(path=str(path), full_page=True)
+        (of or page).screenshot(path=str(path), full_page=True)
         return path
 
     return take

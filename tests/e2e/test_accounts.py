@@ -82,6 +82,9 @@ def test_sign_up_verify_email_and_complete_profile(page: Page, settings, tmp_pat
     expect(page.locator(".profile-header").get_by_text("Seller", exact=True)).to_be_visible()
     expect(page.locator(".profile-header").get_by_text("Mentor", exact=True)).to_be_visible()
     expect(page.get_by_text("Member since")).to_be_visible()
+    avatar = page.locator(".profile-header img.avatar")
+    expect(avatar).to_be_visible()
+    assert avatar.evaluate("(img) => img.decode().then(() => img.naturalWidth)") == 64
     shot("06-public-profile")
 
     # A visitor who is not signed in sees the same public profile, avatar included.
@@ -94,19 +97,37 @@ def test_sign_up_verify_email_and_complete_profile(page: Page, settings, tmp_pat
     shot("07-public-profile-anonymous")
 
 
-def test_uploaded_avatar_is_shown_on_the_public_profile(page: Page, shot, log_in, png_file):
+def test_member_replaces_and_then_removes_their_avatar(page: Page, shot, log_in, png_file, tmp_path):
+    from PIL import Image
+
     from tests.factories import PASSWORD, MemberFactory
 
-    member = MemberFactory(display_name="Grace Potter")
+    member = MemberFactory(display_name="Ines Glass")
     log_in(member.email, PASSWORD)
     expect(page).to_have_url(re.compile(r"/members/me/edit/$"))
-    page.get_by_label("Bio").fill("Stoneware mugs.")
-    page.get_by_label("Location").fill("Leeds")
     page.get_by_label("Avatar").set_input_files(png_file)
     page.get_by_role("button", name="Save profile").click()
     expect(page.get_by_text("Your profile is saved.")).to_be_visible()
+    expect(page.locator(".profile-header img.avatar")).to_be_visible()
 
+    # A second, larger picture replaces the first.
+    bigger = tmp_path / "portrait.png"
+    Image.new("RGB", (120, 120), (179, 70, 27)).save(bigger, format="PNG")
+    page.get_by_role("link", name="Edit your profile").click()
+    page.get_by_label("Avatar").set_input_files(bigger)
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_text("Your profile is saved.")).to_be_visible()
     avatar = page.locator(".profile-header img.avatar")
     expect(avatar).to_be_visible()
-    assert page.evaluate("(img) => img.naturalWidth", avatar.element_handle()) == 64
-    shot("01-profile-with-avatar")
+    assert avatar.evaluate("(img) => img.decode().then(() => img.naturalWidth)") == 120
+    shot("01-avatar-replaced")
+
+    # Ticking Clear removes it: the initial letter is shown instead.
+    page.get_by_role("link", name="Edit your profile").click()
+    page.get_by_label("Clear").check()
+    shot("02-clear-ticked")
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_text("Your profile is saved.")).to_be_visible()
+    expect(page.locator(".profile-header img.avatar")).to_have_count(0)
+    expect(page.locator(".profile-header .avatar")).to_have_text("I")
+    shot("03-avatar-removed")
