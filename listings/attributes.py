@@ -14,7 +14,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 ATTRIBUTE_TYPES = {"choice", "integer", "boolean", "text"}
-NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+# No double underscore: attribute names become JSON key lookups in queries (attributes__<name>).
+NAME_PATTERN = re.compile(r"^[a-z](?:[a-z0-9]|_(?!_)){0,39}$")
 
 
 def schema_validate(schema: Any) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ from django.db.models import Count, Exists, F, FloatField, OuterRef, Prefetch, Q
 from django.db.models.functions import Cast, Power, Sqrt
 from django.http import Http404
 from django.utils.translation import gettext as _
+from wagtail.images import get_image_model
 
 from community.models import Verification, VerificationKind, VerificationStatus
 from listings.models import (
@@ -31,6 +32,7 @@ from listings.models import (
     ListingStatus,
 )
 
+CARD_RENDITIONS = ["fill-400x300", "max-1200x900"]
 SORTS = ("relevance", "newest", "price_asc", "price_desc", "distance", "rating")
 MAX_PAGE_SIZE = 100
 MAX_AVAILABILITY_DAYS = 31
@@ -65,6 +67,10 @@ class SearchParams:
             value = getattr(self, name)
             if value not in (None, ""):
                 data[name] = value
+        for name in ("available_from", "available_to"):
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = value.isoformat()
         if self.verified:
             data["verified"] = True
         for name, value in self.attrs.items():
@@ -170,7 +176,18 @@ def search_params_parse(data) -> SearchParams:
 def listing_card_queryset() -> QuerySet[Listing]:
     """What a listing card needs (seller with badges, category, first photo) in a fixed number of queries."""
     return Listing.objects.select_related("seller__profile", "category").prefetch_related(
-        Prefetch("photos", queryset=ListingPhoto.objects.select_related("image").order_by("position", "id")),
+        Prefetch(
+            "photos",
+            queryset=ListingPhoto.objects.select_related("image")
+            .prefetch_related(
+                Prefetch(
+                    "image__renditions",
+                    queryset=get_image_model().get_rendition_model().objects.filter(filter_spec__in=CARD_RENDITIONS),
+                    to_attr="prefetched_renditions",
+                )
+            )
+            .order_by("position", "id"),
+        ),
         Prefetch(
             "seller__verifications",
             queryset=Verification.objects.filter(status=VerificationStatus.APPROVED).only("id", "member_id", "kind"),
@@ -265,32 +282,41 @@ def _attribute_filters(queryset: QuerySet[Listing], category: Category | None, a
 
 
 def _facets(queryset: QuerySet[Listing], category: Category | None) -> dict[str, Any]:
-    """Counts over the filtered results: categories one level down, kinds, price bands, the category's choices."""
-    ids = queryset.order_by().values("pk")
-    base = Listing.objects.filter(pk__in=ids)
-    children = category.get_children() if category else Category.get_root_nodes()
-    category_counts = []
-    for child in children:
-        count = base.filter(category__path__startswith=child.path).count()
-        if count:
-            category_counts.append({"slug": child.slug, "name": child.name, "count": count})
-    kinds = {row["kind"]: row["n"] for row in base.values("kind").annotate(n=Count("pk")).order_by()}
-    prices = []
-    for low, high in PRICE_BUCKETS:
-        band = base.filter(price_amount__gte=low)
-        if high is not None:
-            band = band.filter(price_amount__lt=high)
-        prices.append({"min": low, "max": high, "count": band.count()})
-    attributes: dict[str, list[dict[str, Any]]] = {}
-    if category is not None:
-        for definition in category.effective_schema():
-            if definition["type"] != "choice":
-                continue
-            name = definition["name"]
-            rows = base.values(f"attributes__{name}").annotate(n=Count("pk")).order_by()
-            counts = {row[f"attributes__{name}"]: row["n"] for row in rows}
-            attributes[name] = [{"value": choice, "count": counts.get(choice, 0)} for choice in definition["choices"]]
-    return {"categories": category_counts, "kind": kinds, "price": prices, "attributes": attributes}
+    """Counts over the filtered results — categories one level down, kinds, price bands and the category's
+    choice attributes — in one aggregate query (plus one for the child categories)."""
+    base = Listing.objects.filter(pk__in=queryset.order_by().values("pk"))
+    children = list(category.get_children() if category else Category.get_root_nodes())
+    schema = [d for d in (category.effective_schema() if category else []) if d["type"] == "choice"]
+    counts: dict[str, Count] = {}
+    for index, child in enumerate(children):
+        counts[f"category_{index}"] = Count("pk", filter=Q(category__path__startswith=child.path))
+    for kind in ("item", "booking"):
+        counts[f"kind_{kind}"] = Count("pk", filter=Q(kind=kind))
+    for index, (low, high) in enumerate(PRICE_BUCKETS):
+        band = Q(price_amount__gte=low) if high is None else Q(price_amount__gte=low, price_amount__lt=high)
+        counts[f"price_{index}"] = Count("pk", filter=band)
+    for a, definition in enumerate(schema):
+        for c, choice in enumerate(definition["choices"]):
+            counts[f"attr_{a}_{c}"] = Count("pk", filter=Q(**{f"attributes__{definition['name']}": choice}))
+    totals = base.aggregate(**counts)
+    return {
+        "categories": [
+            {"slug": child.slug, "name": child.name, "count": totals[f"category_{index}"]}
+            for index, child in enumerate(children)
+            if totals[f"category_{index}"]
+        ],
+        "kind": {kind: totals[f"kind_{kind}"] for kind in ("item", "booking") if totals[f"kind_{kind}"]},
+        "price": [
+            {"min": low, "max": high, "count": totals[f"price_{index}"]}
+            for index, (low, high) in enumerate(PRICE_BUCKETS)
+        ],
+        "attributes": {
+            definition["name"]: [
+                {"value": choice, "count": totals[f"attr_{a}_{c}"]} for c, choice in enumerate(definition["choices"])
+            ]
+            for a, definition in enumerate(schema)
+        },
+    }
 
 
 def listings_matching(params: SearchParams) -> tuple[QuerySet[Listing], Category | None]:

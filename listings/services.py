@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import difflib
 import re
+import uuid
+from datetime import date, time
 from typing import Any
 
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -95,12 +98,13 @@ def _apply(listing: Listing, data: dict[str, Any]) -> None:
     unknown = set(data) - EDITABLE_FIELDS - {"tags"}
     if unknown:
         raise ValidationError({field: [_("This field cannot be changed.")] for field in sorted(unknown)})
+    data = dict(data)
+    if "category" in data and not isinstance(data["category"], Category):
+        data["category"] = _category_resolve(data["category"])
     for field, value in data.items():
         if field in {"tags", "attributes"}:
             continue
         setattr(listing, field, value)
-    if isinstance(listing.category, int):
-        listing.category = Category.objects.get(pk=listing.category)
     if listing.currency not in CURRENCIES:
         raise ValidationError({"currency": [_("Choose GBP, EUR or USD.")]})
     if listing.kind == ListingKind.ITEM:
@@ -114,6 +118,15 @@ def _apply(listing: Listing, data: dict[str, Any]) -> None:
             listing.category.effective_schema(), data.get("attributes", listing.attributes)
         )
     listing.full_clean(exclude=["seller", "slug", "search_vector"])
+
+
+def _category_resolve(value: Any) -> Category:
+    """A category given by id or slug (forms and the API send either)."""
+    lookup = {"pk": int(value)} if str(value).isdigit() else {"slug": str(value)}
+    category = Category.objects.filter(**lookup).first()
+    if category is None:
+        raise ValidationError({"category": [_("Choose a category.")]})
+    return category
 
 
 def _tags_set(listing: Listing, tags: Any) -> None:
@@ -130,7 +143,7 @@ def _tags_set(listing: Listing, tags: Any) -> None:
 @transaction.atomic
 def listing_create(*, seller: Member, data: dict[str, Any]) -> Listing:
     """Creates a draft; nothing is public until it passes the checks in `listing_publish`."""
-    listing = Listing(seller=seller, slug=f"draft-{timezone.now().timestamp()}")
+    listing = Listing(seller=seller, slug=f"draft-{uuid.uuid4().hex}")
     if "category" not in data or data.get("category") in (None, ""):
         raise ValidationError({"category": [_("Choose a category.")]})
     _apply(listing, {"attributes": {}, **data})
@@ -156,6 +169,11 @@ def listing_update(*, listing_id: int, seller: Member, data: dict[str, Any]) -> 
         listing.slug = new_slug
     listing.save()
     _tags_set(listing, data.get("tags"))
+    if listing.status in {ListingStatus.PUBLISHED, ListingStatus.PAUSED}:
+        # A live listing stays above the publishing bar: an edit that would fail the checks is refused whole.
+        problems = listing_quality_problems(listing)
+        if problems:
+            raise ValidationError(problems)
     _search_vector_refresh(listing.pk)
     return listing
 
@@ -226,10 +244,10 @@ def _transition(listing: Listing, target: str) -> None:
 @transaction.atomic
 def listing_publish(*, listing_id: int, seller: Member) -> Listing:
     listing = _owned(listing_id, seller)
+    _transition(listing, ListingStatus.PUBLISHED)
     problems = listing_quality_problems(listing)
     if problems:
         raise ValidationError(problems)
-    _transition(listing, ListingStatus.PUBLISHED)
     first_time = listing.published_at is None
     listing.published_at = listing.published_at or timezone.now()
     listing.save(update_fields=["status", "published_at", "updated_at"])
@@ -325,26 +343,48 @@ def listing_availability_set(
     listing = _owned(listing_id, seller)
     if listing.kind != ListingKind.BOOKING:
         raise ValidationError({"availability": [_("Only services and rentals have availability.")]})
+    if len(rules) > 50:
+        raise ValidationError({"availability": [_("At most 50 weekly windows.")]})
     cleaned = []
     for index, rule in enumerate(rules):
-        weekday, start, end = rule.get("weekday"), rule.get("start_time"), rule.get("end_time")
-        if weekday is None or not 0 <= int(weekday) <= 6:
+        try:
+            weekday = int(rule.get("weekday"))
+        except (TypeError, ValueError):
+            weekday = -1
+        if not 0 <= weekday <= 6:
             raise ValidationError({f"availability.{index}.weekday": [_("Choose a day of the week.")]})
+        start, end = _time(rule.get("start_time")), _time(rule.get("end_time"))
         if start is None or end is None:
-            raise ValidationError({f"availability.{index}": [_("Give a start and an end time.")]})
+            raise ValidationError({f"availability.{index}": [_("Give a start and an end time as HH:MM.")]})
         if end <= start:
-            raise ValidationError({f"availability.{index}": [_("The end must be after the start.")]})
-        cleaned.append(AvailabilityRule(listing=listing, weekday=int(weekday), start_time=start, end_time=end))
-    if len(cleaned) > 50:
-        raise ValidationError({"availability": [_("At most 50 weekly windows.")]})
+            raise ValidationError({f"availability.{index}.end_time": [_("The end must be after the start.")]})
+        cleaned.append(AvailabilityRule(listing=listing, weekday=weekday, start_time=start, end_time=end))
+    days: list[date] = []
+    for raw in blocked_dates or []:
+        try:
+            days.append(raw if isinstance(raw, date) else date.fromisoformat(str(raw).strip()))
+        except ValueError:
+            raise ValidationError({"blocked_dates": [_("Enter dates as YYYY-MM-DD.")]}) from None
+    if len(set(days)) > 366:
+        raise ValidationError({"blocked_dates": [_("At most 366 blocked dates.")]})
     listing.availability_rules.all().delete()
     AvailabilityRule.objects.bulk_create(cleaned)
     if blocked_dates is not None:
-        listing.availability_exceptions.filter(blocked=True).delete()
+        # A blocked date replaces whatever exception that day had (one exception per day).
+        listing.availability_exceptions.filter(Q(blocked=True) | Q(date__in=days)).delete()
         AvailabilityException.objects.bulk_create(
-            [AvailabilityException(listing=listing, date=day, blocked=True) for day in sorted(set(blocked_dates))]
+            [AvailabilityException(listing=listing, date=day, blocked=True) for day in sorted(set(days))]
         )
     return listing
+
+
+def _time(value: Any) -> time | None:
+    if isinstance(value, time):
+        return value
+    try:
+        return time.fromisoformat(str(value).strip()) if value not in (None, "") else None
+    except ValueError:
+        return None
 
 
 @transaction.atomic
