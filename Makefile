@@ -40,6 +40,11 @@ format: venv
 check: venv
 	$(BIN)/python manage.py check
 
+# Search and listing-page latency on a throwaway PostgreSQL: BENCH_SCALE=small|default|large|<number> (bench/README.md).
+bench: venv
+	bash scripts/ensure-system-deps.sh
+	BENCH_SCALE="$(BENCH_SCALE)" $(BIN)/python -m bench.run
+
 messages: venv
 	$(BIN)/python manage.py makemessages -l es --ignore=.venv --ignore=var --ignore=tests --ignore=test-artifacts
 	$(BIN)/python manage.py compilemessages --ignore=.venv

@@ -7,10 +7,11 @@ from community.models import Role
 def navigation(request) -> dict:
     """The main navigation, adapted to the member's roles."""
     user = getattr(request, "user", None)
-    items = [{"label": _("Home"), "url": "/"}]
+    items = [{"label": _("Home"), "url": "/"}, {"label": _("Browse"), "url": reverse("listings:search")}]
     if user is None or not user.is_authenticated:
         return {"nav_items": items}
     roles = {grant.role for grant in user.role_grants.all()}
+    items.append({"label": _("Sell"), "url": reverse("sell:mine")})
     items.append({"label": _("My profile"), "url": reverse("community:profile", kwargs={"pk": user.pk})})
     if Role.FACILITATOR in roles or user.is_staff:
         items.append({"label": _("CMS"), "url": "/cms/"})

@@ -27,6 +27,7 @@ urlpatterns = [
     path("members/", include("community.urls")),
     path("listings/", include("listings.urls")),
     path("sell/", include("listings.urls_sell")),
+    path("sitemap.xml", include("listings.sitemaps")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((api_v1, "api"))),
 ]

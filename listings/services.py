@@ -332,7 +332,10 @@ def listing_photo_add(*, listing_id: int, seller: Member, image_file, alt: str) 
 @transaction.atomic
 def listing_photo_remove(*, listing_id: int, seller: Member, photo_id: int) -> None:
     listing = _owned(listing_id, seller)
-    ListingPhoto.objects.filter(listing=listing, pk=photo_id).delete()
+    photos = ListingPhoto.objects.filter(listing=listing)
+    if listing.status in {ListingStatus.PUBLISHED, ListingStatus.PAUSED} and photos.count() <= 1:
+        raise ValidationError({"photos": [_("A live listing keeps at least one photo. Add another first.")]})
+    photos.filter(pk=photo_id).delete()
 
 
 @transaction.atomic
@@ -343,6 +346,8 @@ def listing_availability_set(
     listing = _owned(listing_id, seller)
     if listing.kind != ListingKind.BOOKING:
         raise ValidationError({"availability": [_("Only services and rentals have availability.")]})
+    if listing.status == ListingStatus.ARCHIVED:
+        raise ValidationError({"availability": [_("An archived listing cannot be edited.")]})
     if len(rules) > 50:
         raise ValidationError({"availability": [_("At most 50 weekly windows.")]})
     cleaned = []

@@ -13,8 +13,11 @@ from wagtail.models import Page, Site
 from community.models import Member, Role, RoleGrant, SellerStage
 from community.services import profile_update, role_grant, verification_email_record
 from hub.models import HomePage, SiteSettings, StandardPage
+from listings.demo import seed_listings
 
 DEMO_PASSWORD = "guildhall-demo"
+# The demo members whose listings `seed_listings` publishes, in the order it expects them.
+DEMO_SELLERS = ["seller", "seller2", "mentor", "ambassador"]
 DEMO_DOMAIN = "demo.guildhall.test"
 
 # (local part, display name, roles, seller stage, location, staff)
@@ -73,8 +76,14 @@ class Command(BaseCommand):
             raise CommandError("DEBUG is off: this looks like production. Pass --force to load demo data anyway.")
         with transaction.atomic():
             created = self.seed_members()
+            new_listings = self.seed_listings()
             self.seed_pages()
+        self.stdout.write(f"Demo listings: {new_listings} new.")
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new members)."))
+
+    def seed_listings(self) -> int:
+        by_email = {m.email: m for m in Member.objects.filter(email__in=[demo_email(x) for x in DEMO_SELLERS])}
+        return seed_listings([by_email[demo_email(local)] for local in DEMO_SELLERS if demo_email(local) in by_email])
 
     def seed_members(self) -> int:
         created_count = 0

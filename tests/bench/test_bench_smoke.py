@@ -1,0 +1,68 @@
+"""`make bench` at a tiny scale: it starts its own PostgreSQL, loads listings, measures and writes its results."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.harness import _postgres_bindir
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.xdist_group("bench")
+
+
+def test_percentile_interpolates_between_ranks():
+    from bench.run import percentile, scale_parse
+
+    assert percentile([10.0, 20.0, 30.0, 40.0], 50) == 25.0
+    assert percentile([5.0], 99) == 5.0
+    assert scale_parse("large") == ("large", 1_000_000)
+    assert scale_parse("") == ("default", 100_000)
+    assert scale_parse("20_000") == ("20000", 20_000)
+
+
+@pytest.mark.skipif(_postgres_bindir() is None, reason="PostgreSQL is not installed (Debian package: postgresql)")
+def test_bench_runs_at_a_tiny_scale_and_writes_results(tmp_path):
+    # The bench configures Django for its own database, so it runs in a process of its own; the scale is an
+    # argument, not the environment.
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+    env["VAR_DIR"] = str(tmp_path / "var")
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.run",
+            "--scale",
+            "200",
+            "--samples",
+            "3",
+            "--budget",
+            "2",
+            "--out",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    [results] = list(tmp_path.glob("*-200.json"))
+    report = json.loads(results.read_text())
+    assert report["listings"] == 200
+    assert report["seed"]["rows"]["listings_listing"] == 200
+    for group in ("search", "listing_page"):
+        assert {"p50", "p95", "p99"} <= set(report[group]), group
+        assert report[group]["p50"] <= report[group]["p95"] <= report[group]["p99"]
+        assert report[group]["queries_median"] > 0
+    statuses = {status for case in report["cases"] for status in case["statuses"]}
+    assert statuses == {"200"}, report["cases"]
+    assert report["explain"], "the slowest query's plan is part of the summary"
+    assert (tmp_path / results.name.replace(".json", ".md")).read_text().startswith("# Bench")
+    assert "| search |" in completed.stdout
