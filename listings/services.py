@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import uuid
+from collections.abc import Iterable
 from datetime import date, time
 from typing import Any
 
@@ -300,6 +301,8 @@ def listing_duplicate(*, listing_id: int, seller: Member) -> Listing:
             for r in source.availability_rules.all()
         ]
     )
+    Listing.objects.filter(pk=copy.pk).update(available_weekdays=source.available_weekdays)
+    copy.available_weekdays = source.available_weekdays
     return copy
 
 
@@ -374,6 +377,8 @@ def listing_availability_set(
         raise ValidationError({"blocked_dates": [_("At most 366 blocked dates.")]})
     listing.availability_rules.all().delete()
     AvailabilityRule.objects.bulk_create(cleaned)
+    listing.available_weekdays = weekday_mask(rule.weekday for rule in cleaned)
+    Listing.objects.filter(pk=listing.pk).update(available_weekdays=listing.available_weekdays)
     if blocked_dates is not None:
         # A blocked date replaces whatever exception that day had (one exception per day).
         listing.availability_exceptions.filter(Q(blocked=True) | Q(date__in=days)).delete()
@@ -381,6 +386,14 @@ def listing_availability_set(
             [AvailabilityException(listing=listing, date=day, blocked=True) for day in sorted(set(days))]
         )
     return listing
+
+
+def weekday_mask(weekdays: Iterable[int]) -> int:
+    """The weekdays as bits, Monday = bit 0: what search reads instead of joining the weekly rules."""
+    mask = 0
+    for weekday in weekdays:
+        mask |= 1 << weekday
+    return mask
 
 
 def _time(value: Any) -> time | None:

@@ -1,11 +1,13 @@
 from .availability import AvailabilityException, AvailabilityRule
 from .catalogue import Category
-from .listings import Listing, ListingKind, ListingPhoto, ListingSlug, ListingStatus, PriceUnit
+from .listings import CancellationPolicy, Listing, ListingKind, ListingPhoto, ListingSlug, ListingStatus, PriceUnit
 from .saved import Favourite, SavedSearch
+from .search import SearchTerm
 
 __all__ = [
     "AvailabilityException",
     "AvailabilityRule",
+    "CancellationPolicy",
     "Category",
     "Favourite",
     "Listing",
@@ -15,4 +17,5 @@ __all__ = [
     "ListingStatus",
     "PriceUnit",
     "SavedSearch",
+    "SearchTerm",
 ]

@@ -31,6 +31,14 @@ class PriceUnit(models.TextChoices):
     NIGHT = "night", _("per night")
 
 
+class CancellationPolicy(models.TextChoices):
+    """How much a buyer gets back on cancelling; the orders app computes the refund (orders.policies)."""
+
+    FLEXIBLE = "flexible", _("Flexible: full refund until 24 hours before")
+    MODERATE = "moderate", _("Moderate: full refund until 5 days before, half after")
+    STRICT = "strict", _("Strict: half refund until 7 days before, none after")
+
+
 class Listing(models.Model):
     """Something a seller offers: an item in stock, or a bookable service or rental."""
 
@@ -59,6 +67,19 @@ class Listing(models.Model):
     )
     max_advance_days = models.PositiveSmallIntegerField(
         _("bookable up to (days ahead)"), default=90, validators=[MinValueValidator(1), MaxValueValidator(730)]
+    )
+    instant_book = models.BooleanField(
+        _("instant booking"),
+        default=True,
+        help_text=_("Off: buyers send a request and you accept or decline it within 24 hours."),
+    )
+    # Weekdays with a weekly window, bit 0 = Monday; kept by the availability services, read by search.
+    available_weekdays = models.PositiveSmallIntegerField(default=0, editable=False)
+    cancellation_policy = models.CharField(
+        _("cancellation policy"),
+        max_length=10,
+        choices=CancellationPolicy.choices,
+        default=CancellationPolicy.MODERATE,
     )
     location_name = models.CharField(_("location"), max_length=120, blank=True)
     latitude = models.DecimalField(
