@@ -6,37 +6,53 @@ fallback on titles for small typos; on SQLite (the embedded default) it matches 
 
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.exceptions import ValidationError
-from django.core.paginator import EmptyPage, Paginator
 from django.db import connection
-from django.db.models import Count, Exists, F, FloatField, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Cast, Power, Sqrt
+from django.db.models.lookups import GreaterThan
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.images import get_image_model
 
 from community.models import Verification, VerificationKind, VerificationStatus
 from listings.models import (
     AvailabilityException,
-    AvailabilityRule,
     Category,
     Listing,
+    ListingKind,
     ListingPhoto,
     ListingSlug,
     ListingStatus,
+    SearchTerm,
 )
 
 CARD_RENDITIONS = ["fill-400x300", "max-1200x900"]
 SORTS = ("relevance", "newest", "price_asc", "price_desc", "distance", "rating")
 MAX_PAGE_SIZE = 100
 MAX_AVAILABILITY_DAYS = 31
-TRIGRAM_THRESHOLD = 0.3
+RESULT_CAP = 1000  # results counted, faceted and paged per search (listings_search)
 KM_PER_DEGREE = 111.2
 PRICE_BUCKETS = [(0, 1000), (1000, 5000), (5000, 20000), (20000, None)]
 
@@ -87,6 +103,8 @@ class SearchResult:
     num_pages: int
     facets: dict[str, Any]
     category: Category | None = None
+    capped: bool = False
+    keywords: Keywords | None = None
 
     @property
     def has_next(self) -> bool:
@@ -173,9 +191,10 @@ def search_params_parse(data) -> SearchParams:
     return params
 
 
-def listing_card_queryset() -> QuerySet[Listing]:
-    """What a listing card needs (seller with badges, category, first photo) in a fixed number of queries."""
-    return Listing.objects.select_related("seller__profile", "category").prefetch_related(
+def card_prefetches() -> list[Prefetch]:
+    """What a listing card needs beyond its row (photos in order with their thumbnails, the seller's approved
+    verifications for badges): a fixed number of queries for any number of cards."""
+    return [
         Prefetch(
             "photos",
             queryset=ListingPhoto.objects.select_related("image")
@@ -193,7 +212,12 @@ def listing_card_queryset() -> QuerySet[Listing]:
             queryset=Verification.objects.filter(status=VerificationStatus.APPROVED).only("id", "member_id", "kind"),
             to_attr="approved_verifications",
         ),
-    )
+    ]
+
+
+def listing_card_queryset() -> QuerySet[Listing]:
+    """What a listing card needs (seller with badges, category, first photo) in a fixed number of queries."""
+    return Listing.objects.select_related("seller__profile", "category").prefetch_related(*card_prefetches())
 
 
 def _verified_seller() -> Exists:
@@ -206,31 +230,131 @@ def _verified_seller() -> Exists:
     )
 
 
-def _available_between(start: date, end: date) -> Q:
-    """A booking listing with a weekly window on some day of the range that is not a blocked date."""
-    condition = Q(pk__in=[])
+def _weekday_bits(start: date, end: date) -> dict[int, list[date]]:
+    days: dict[int, list[date]] = {}
     day = start
     while day <= end:
-        condition |= Q(Exists(AvailabilityRule.objects.filter(listing=OuterRef("pk"), weekday=day.weekday()))) & ~Q(
-            Exists(AvailabilityException.objects.filter(listing=OuterRef("pk"), date=day, blocked=True))
-        )
+        days.setdefault(day.weekday(), []).append(day)
         day += timedelta(days=1)
-    return Q(kind="booking") & condition
+    return days
 
 
-def _keyword(queryset: QuerySet[Listing], q: str) -> QuerySet[Listing]:
-    if connection.vendor == "postgresql":
-        query = SearchQuery(q, search_type="websearch", config="english")
-        return (
-            queryset.annotate(
-                similarity=TrigramSimilarity("title", q),
+def _available_between(start: date, end: date) -> Q:
+    """Booking listings open on at least one day of the range.
+
+    A day is open when the listing's weekly plan has that weekday (`available_weekdays`, a bitmask kept by the
+    availability service) and the day is not blocked, or when the day has an exception with its own hours.
+    Blocked days are few, so this reads the listing row plus two small hashed subqueries over the exceptions in
+    the range, not a join per day; listings whose every open weekday in the range is blocked are dropped by
+    comparing counts. The booking window counts too: the range must reach past the lead time and start within
+    the days the listing can be booked ahead.
+    """
+    today = timezone.localdate()
+    by_weekday = _weekday_bits(start, end)
+    range_mask = sum(1 << weekday for weekday in by_weekday)
+    in_range = AvailabilityException.objects.filter(date__gte=start, date__lte=end)
+    blocked_in_range = in_range.filter(blocked=True)
+    # Per listing with blocked days in the range: how many of the range's days its plan opens, and how many of
+    # those are blocked. Open days left over keep it.
+    open_days = sum(
+        (
+            Case(
+                When(GreaterThan(F("listing__available_weekdays").bitand(1 << weekday), 0), then=Value(len(days))),
+                default=Value(0),
             )
-            .filter(Q(search_vector=query) | Q(similarity__gt=TRIGRAM_THRESHOLD))
-            .annotate(relevance=SearchRank(F("search_vector"), query) + F("similarity"))
-        )
-    for word in q.split()[:8]:
-        queryset = queryset.filter(Q(title__icontains=word) | Q(description__icontains=word))
-    return queryset.annotate(relevance=Value(1.0, output_field=FloatField()))
+            for weekday, days in by_weekday.items()
+        ),
+        Value(0),
+    )
+    blocked_on_open_day = Q()
+    for weekday, days in by_weekday.items():
+        blocked_on_open_day |= Q(date__in=days) & GreaterThan(F("listing__available_weekdays").bitand(1 << weekday), 0)
+    still_open = (
+        blocked_in_range.filter(blocked_on_open_day)
+        .values("listing_id")
+        .annotate(blocked_days=Count("id"), open_days=open_days)
+        .filter(blocked_days__lt=F("open_days"))
+        .values("listing_id")
+    )
+    weekly = GreaterThan(F("available_weekdays").bitand(range_mask), 0)
+    condition = (
+        (Q(weekly) & ~Q(pk__in=blocked_in_range.values("listing_id")))
+        | Q(pk__in=still_open)
+        | Q(pk__in=in_range.filter(blocked=False).values("listing_id"))
+    )
+    reachable = Q(max_advance_days__gte=(start - today).days)
+    if end < today:
+        reachable = Q(pk__in=[])
+    return Q(kind="booking") & reachable & condition
+
+
+@dataclass(frozen=True)
+class Keywords:
+    """A keyword query as searched: its words as full-text lexemes (PostgreSQL) and any misspelt word with the
+    vocabulary word that stands in for it."""
+
+    q: str
+    lexemes: tuple[str, ...] = ()
+    corrections: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def corrected(self) -> str:
+        return " ".join(self.corrections.values())
+
+
+def search_corrections(q: str) -> Keywords:
+    """Looks up each query word in the vocabulary of published listings (listings.SearchTerm); a word that is not
+    there is replaced by its nearest vocabulary word when one is close enough (trigram similarity through the
+    word index on PostgreSQL, difflib on SQLite). One query on PostgreSQL: the vocabulary is small beside the
+    listings."""
+    if not q:
+        return Keywords(q)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT w.lexeme, CASE WHEN k.id IS NULL AND length(w.lexeme) >= 3 THEN "
+                "(SELECT t.word FROM listings_searchterm t WHERE t.word %% w.lexeme "
+                "ORDER BY similarity(t.word, w.lexeme) DESC, t.documents DESC, t.word LIMIT 1) END "
+                "FROM unnest(tsvector_to_array(to_tsvector('english', %s))) AS w(lexeme) "
+                "LEFT JOIN listings_searchterm k ON k.word = w.lexeme LIMIT 16",
+                [q],
+            )
+            rows = cursor.fetchall()
+        return Keywords(q, tuple(lexeme for lexeme, _best in rows), {lexeme: best for lexeme, best in rows if best})
+    words = [word.lower() for word in q.split()[:8]]
+    known = set(SearchTerm.objects.filter(word__in=words).values_list("word", flat=True))
+    corrections: dict[str, str] = {}
+    unknown = [word for word in words if word not in known and len(word) >= 3]
+    if unknown:
+        vocabulary = list(SearchTerm.objects.values_list("word", flat=True)[:50_000])
+        for word in unknown:
+            close = difflib.get_close_matches(word, vocabulary, n=1, cutoff=0.75)
+            if close:
+                corrections[word] = close[0]
+    return Keywords(q, tuple(words), corrections)
+
+
+def _tsquery(keywords: Keywords) -> SearchQuery:
+    query = SearchQuery(keywords.q, search_type="websearch", config="english")
+    if keywords.corrections:
+        # Also the query with each misspelt lexeme replaced by its correction: every word still has to match.
+        words = [keywords.corrections.get(lexeme, lexeme) for lexeme in keywords.lexemes]
+        raw = " & ".join("'" + word.replace("'", "''") + "'" for word in words)
+        query = query | SearchQuery(raw, search_type="raw", config="simple")
+    return query
+
+
+def _keyword(queryset: QuerySet[Listing], keywords: Keywords) -> QuerySet[Listing]:
+    """Every word must match (websearch syntax on PostgreSQL: quotes, or, -word), through the GIN index."""
+    if connection.vendor == "postgresql":
+        return queryset.filter(search_vector=_tsquery(keywords))
+    for word in keywords.q.split()[:8]:
+        match = Q(title__icontains=word) | Q(description__icontains=word)
+        correction = keywords.corrections.get(word.lower())
+        if correction:
+            match |= Q(title__icontains=correction) | Q(description__icontains=correction)
+        queryset = queryset.filter(match)
+    return queryset
 
 
 def _distance(queryset: QuerySet[Listing], lat: float, lng: float, radius_km: float) -> QuerySet[Listing]:
@@ -247,6 +371,15 @@ def _distance(queryset: QuerySet[Listing], lat: float, lng: float, radius_km: fl
         distance_km=Sqrt(Power(dx, 2) + Power(dy, 2)) * Value(KM_PER_DEGREE, output_field=FloatField())
     )
     return queryset.filter(distance_km__lte=radius_km)
+
+
+def distance_km(lat: float, lng: float, listing: Listing) -> float | None:
+    """The same distance as `_distance`, for listings already loaded."""
+    if listing.latitude is None or listing.longitude is None:
+        return None
+    dy = float(listing.latitude) - lat
+    dx = (float(listing.longitude) - lng) * math.cos(math.radians(lat))
+    return math.hypot(dx, dy) * KM_PER_DEGREE
 
 
 def _category(slug: str) -> Category | None:
@@ -281,10 +414,9 @@ def _attribute_filters(queryset: QuerySet[Listing], category: Category | None, a
     return queryset
 
 
-def _facets(queryset: QuerySet[Listing], category: Category | None) -> dict[str, Any]:
-    """Counts over the filtered results — categories one level down, kinds, price bands and the category's
-    choice attributes — in one aggregate query (plus one for the child categories)."""
-    base = Listing.objects.filter(pk__in=queryset.order_by().values("pk"))
+def _facets(ids: list[int], category: Category | None) -> dict[str, Any]:
+    """Counts over the results — categories one level down, kinds, price bands and the category's choice
+    attributes — in one aggregate query over the result ids (plus one for the child categories)."""
     children = list(category.get_children() if category else Category.get_root_nodes())
     schema = [d for d in (category.effective_schema() if category else []) if d["type"] == "choice"]
     counts: dict[str, Count] = {}
@@ -298,7 +430,7 @@ def _facets(queryset: QuerySet[Listing], category: Category | None) -> dict[str,
     for a, definition in enumerate(schema):
         for c, choice in enumerate(definition["choices"]):
             counts[f"attr_{a}_{c}"] = Count("pk", filter=Q(**{f"attributes__{definition['name']}": choice}))
-    totals = base.aggregate(**counts)
+    totals = Listing.objects.filter(pk__in=ids).aggregate(**counts) if ids else dict.fromkeys(counts, 0)
     return {
         "categories": [
             {"slug": child.slug, "name": child.name, "count": totals[f"category_{index}"]}
@@ -319,8 +451,11 @@ def _facets(queryset: QuerySet[Listing], category: Category | None) -> dict[str,
     }
 
 
-def listings_matching(params: SearchParams) -> tuple[QuerySet[Listing], Category | None]:
-    """Published listings that pass every filter of `params`, unordered and unpaginated."""
+def listings_matching(
+    params: SearchParams, *, keywords: Keywords | None = None
+) -> tuple[QuerySet[Listing], Category | None]:
+    """Published listings that pass every filter of `params`, unordered and unpaginated. `keywords` carries typo
+    corrections (search_corrections); without it the words are searched as typed."""
     category = _category(params.category)
     queryset = listing_card_queryset().filter(status=ListingStatus.PUBLISHED)
     if category is not None:
@@ -339,7 +474,7 @@ def listings_matching(params: SearchParams) -> tuple[QuerySet[Listing], Category
     if params.lat is not None and params.lng is not None and params.radius_km is not None:
         queryset = _distance(queryset, params.lat, params.lng, params.radius_km)
     if params.q:
-        queryset = _keyword(queryset, params.q)
+        queryset = _keyword(queryset, keywords or Keywords(params.q))
     # Ratings arrive with reviews (orders issue): until then no seller has one, so a minimum excludes everyone.
     if params.min_rating is not None:
         queryset = queryset.none()
@@ -347,62 +482,99 @@ def listings_matching(params: SearchParams) -> tuple[QuerySet[Listing], Category
 
 
 def listings_search(params: SearchParams) -> SearchResult:
-    queryset, category = listings_matching(params)
+    """One page of results, the count and the facets, at a cost that does not grow with the number of matches.
+
+    The filters pick at most RESULT_CAP candidates in the order asked for, through an index (the newest first
+    for a keyword search sorted by relevance); the count, the facets and the pages are over those candidates, and
+    relevance ranks only them. A search matching more says "1,000+" (result.capped): ranking every listing
+    that contains a common word is what makes naive search slow, and nobody pages past the first thousand.
+    """
+    keywords = search_corrections(params.q) if params.q else Keywords("")
+    queryset, category = listings_matching(params, keywords=keywords)
+    ranked = bool(params.q) and params.sort == "relevance" and connection.vendor == "postgresql"
     ordering = {
-        "relevance": ["-relevance", "-published_at", "-id"] if params.q else ["-published_at", "-id"],
+        "relevance": ["-published_at", "-id"],
         "newest": ["-published_at", "-id"],
         "price_asc": ["price_amount", "-id"],
         "price_desc": ["-price_amount", "-id"],
         "distance": ["distance_km", "-id"],
         "rating": ["-published_at", "-id"],
     }[params.sort]
-    queryset = queryset.order_by(*ordering)
-    paginator = Paginator(queryset, params.page_size)
-    try:
-        page = paginator.page(params.page)
-    except EmptyPage:
-        page = paginator.page(paginator.num_pages or 1)
+    ids = list(queryset.order_by(*ordering).values_list("pk", flat=True)[: RESULT_CAP + 1])
+    capped = len(ids) > RESULT_CAP
+    ids = ids[:RESULT_CAP]
+    num_pages = max(1, math.ceil(len(ids) / params.page_size))
+    page = min(params.page, num_pages)
+    offset = (page - 1) * params.page_size
+    if ranked and ids:
+        page_ids = list(
+            Listing.objects.filter(pk__in=ids)
+            .annotate(rank=SearchRank(F("search_vector"), _tsquery(keywords)))
+            .order_by("-rank", "-published_at", "-id")
+            .values_list("pk", flat=True)[offset : offset + params.page_size]
+        )
+    else:
+        page_ids = ids[offset : offset + params.page_size]
+    rows = listing_card_queryset().in_bulk(page_ids) if page_ids else {}
+    results = [rows[pk] for pk in page_ids if pk in rows]
+    if params.lat is not None and params.lng is not None:
+        for listing in results:
+            listing.distance_km = distance_km(params.lat, params.lng, listing)
     return SearchResult(
         params=params,
-        results=list(page.object_list),
-        count=paginator.count,
-        page=page.number,
-        num_pages=paginator.num_pages,
-        facets=_facets(queryset, category),
+        results=results,
+        count=len(ids),
+        page=page,
+        num_pages=num_pages,
+        facets=_facets(ids, category),
         category=category,
+        capped=capped,
+        keywords=keywords,
     )
 
 
 def listing_public_get(*, slug: str, member: Any) -> Listing:
-    """A listing page: published listings for everyone, any status for its seller, 404 for anyone else."""
-    listing = (
-        listing_card_queryset()
-        .prefetch_related("availability_rules", "availability_exceptions", "tags", "seller__role_grants")
-        .filter(slug=slug)
-        .first()
-    )
+    """A listing with its photos, badges, tags and availability: published listings for everyone, any status for
+    its seller, 404 for anyone else."""
+    return listing_page_get(slug=slug, member=member, related=0).listing
+
+
+@dataclass
+class ListingPage:
+    listing: Listing
+    related: list[Listing]
+
+
+def listing_page_get(*, slug: str, member: Any, related: int = 4) -> ListingPage:
+    """A listing page: the listing and a few related listings, their photos and badges loaded together (the
+    same queries for any number of photos), availability only for bookings. 404 as listing_public_get."""
+    listing = Listing.objects.select_related("seller__profile", "category").filter(slug=slug).first()
     if listing is None:
         raise Http404
     if listing.status != ListingStatus.PUBLISHED and not (
         getattr(member, "is_authenticated", False) and listing.seller_id == member.pk
     ):
         raise Http404
-    return listing
+    others: list[Listing] = []
+    if related:
+        others = list(
+            Listing.objects.select_related("seller__profile", "category")
+            .filter(status=ListingStatus.PUBLISHED, category_id=listing.category_id)
+            .exclude(pk=listing.pk)
+            .order_by("-published_at", "-id")[:related]
+        )
+    prefetch_related_objects([listing, *others], *card_prefetches())
+    lookups = ["tags"]
+    if listing.kind == ListingKind.BOOKING:
+        lookups += ["availability_rules", "availability_exceptions"]
+    prefetch_related_objects([listing], *lookups)
+    return ListingPage(listing=listing, related=others)
 
 
 def listing_slug_redirect(*, slug: str) -> Listing | None:
     """The listing an old slug belonged to, for a permanent redirect."""
     old = ListingSlug.objects.select_related("listing").filter(slug=slug).first()
     return old.listing if old else None
-
-
-def listings_related(*, listing: Listing, limit: int = 4) -> list[Listing]:
-    return list(
-        listing_card_queryset()
-        .filter(status=ListingStatus.PUBLISHED, category_id=listing.category_id)
-        .exclude(pk=listing.pk)
-        .order_by("-published_at")[:limit]
-    )
 
 
 def listings_of_seller(*, seller: Any, status: str = "") -> QuerySet[Listing]:

@@ -34,6 +34,7 @@ from listings.models import (
     ListingStatus,
     PriceUnit,
     SavedSearch,
+    SearchTerm,
 )
 from listings.models.listings import MAX_PHOTOS
 
@@ -88,6 +89,55 @@ def _search_vector_refresh(listing_id: int) -> None:
             search_vector=SearchVector("title", weight="A", config="english")
             + SearchVector("description", weight="B", config="english")
         )
+
+
+WORD_RE = re.compile(r"[^\W\d_]{3,40}")
+VOCABULARY_SQL = (
+    "INSERT INTO listings_searchterm (word, documents) SELECT word, ndoc FROM ts_stat("
+    "'SELECT search_vector FROM listings_listing WHERE status = ''published''') "
+    "WHERE length(word) BETWEEN 3 AND 60"
+)
+
+
+def _plain_words(text: str) -> set[str]:
+    """The words SQLite search matches on (no stemming there): lower-cased, letters only, 3 to 40 long."""
+    return {word.lower() for word in WORD_RE.findall(text or "")}
+
+
+def search_terms_add(*, listing_id: int) -> None:
+    """Adds a published listing's words to the typo-correcting vocabulary (selectors.search_corrections)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO listings_searchterm (word, documents) "
+                "SELECT lexeme, 1 FROM listings_listing, unnest(tsvector_to_array(search_vector)) AS lexeme "
+                "WHERE id = %s AND status = 'published' AND length(lexeme) BETWEEN 3 AND 60 "
+                "ON CONFLICT (word) DO NOTHING",
+                [listing_id],
+            )
+        return
+    listing = Listing.objects.filter(pk=listing_id, status=ListingStatus.PUBLISHED).first()
+    if listing is not None:
+        words = _plain_words(f"{listing.title} {listing.description}")
+        SearchTerm.objects.bulk_create([SearchTerm(word=w, documents=1) for w in words], ignore_conflicts=True)
+
+
+@transaction.atomic
+def search_terms_rebuild() -> int:
+    """Recomputes the vocabulary from every published listing, with document counts (Celery beat, nightly).
+    Words found only in listings since archived drop out here."""
+    SearchTerm.objects.all().delete()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(VOCABULARY_SQL)
+            return cursor.rowcount
+    counts: dict[str, int] = {}
+    published = Listing.objects.filter(status=ListingStatus.PUBLISHED).values_list("title", "description")
+    for title, description in published.iterator():
+        for word in _plain_words(f"{title} {description}"):
+            counts[word] = counts.get(word, 0) + 1
+    SearchTerm.objects.bulk_create([SearchTerm(word=w, documents=n) for w, n in counts.items()], batch_size=1000)
+    return len(counts)
 
 
 def _slug_for(title: str, pk: int) -> str:
@@ -153,6 +203,8 @@ def listing_create(*, seller: Member, data: dict[str, Any]) -> Listing:
     listing.save(update_fields=["slug"])
     _tags_set(listing, data.get("tags"))
     _search_vector_refresh(listing.pk)
+    if listing.status == ListingStatus.PUBLISHED:
+        search_terms_add(listing_id=listing.pk)
     return listing
 
 
@@ -252,6 +304,7 @@ def listing_publish(*, listing_id: int, seller: Member) -> Listing:
     first_time = listing.published_at is None
     listing.published_at = listing.published_at or timezone.now()
     listing.save(update_fields=["status", "published_at", "updated_at"])
+    search_terms_add(listing_id=listing.pk)
     if first_time:
         from listings.tasks import saved_searches_notify
 

@@ -299,18 +299,18 @@ def search(request: HttpRequest) -> HttpResponse:
 
 def listing_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
-        listing = selectors.listing_public_get(slug=slug, member=request.user)
+        page = selectors.listing_page_get(slug=slug, member=request.user)
     except Http404:
         moved = selectors.listing_slug_redirect(slug=slug)
         if moved is not None and services.listing_visible_to(moved, request.user):
             return redirect(moved.get_absolute_url(), permanent=True)
         raise
+    listing, related = page.listing, page.related
     lineage = [*listing.category.get_ancestors(), listing.category]
     schema: dict[str, dict] = {}
     for node in lineage:
         for definition in node.attribute_schema or []:
             schema[definition["name"]] = definition
-    related = selectors.listings_related(listing=listing)
     photos_with_renditions(listing.photos.all(), GALLERY_RENDITION)
     _with_card_photos(related)
     return render(

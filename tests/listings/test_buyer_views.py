@@ -55,6 +55,11 @@ def mugs(goods):
 
 
 @pytest.fixture
+def lessons():
+    return f.category("Lessons", schema=f.SERVICE_SCHEMA)
+
+
+@pytest.fixture
 def seller():
     return MemberFactory(display_name="Mira Maker")
 
@@ -449,13 +454,6 @@ def test_listing_page_queries_do_not_grow_with_the_catalogue(client, catalogue, 
     assert queries(client, more.get_absolute_url()) == few
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="15 queries (anonymous) for an item in a subcategory with related listings, 14 in a top-level one: "
-    "listing_public_get makes 8 (listing, photos, renditions, badges, availability rules and exceptions even for "
-    "an item, tags, role grants the page does not use), listings_related 4, the breadcrumb's ancestors 1 and the "
-    "site settings in base.html 2. Needs the selector changes in the report.",
-)
 def test_listing_page_stays_within_the_query_budget(client, catalogue):
     assert queries(client, catalogue.get_absolute_url()) <= QUERY_BUDGET
 
@@ -465,3 +463,10 @@ def test_seller_badges_and_photos_cost_no_query_per_card(client, catalogue):
     one = queries(client, SEARCH, {"q": "first"})
     hundred = queries(client, SEARCH, {"q": "stoneware", "page_size": 100})
     assert one == hundred
+
+
+def test_a_booking_page_with_its_calendar_stays_within_the_query_budget(client, lessons, seller):
+    lesson = publish(lessons, seller=seller, **f.booking_overrides())
+    other = "An evening glazing class for two to four people: bring a fired piece or use one of mine, tea included."
+    publish(lessons, **f.booking_overrides(description=other))  # a related listing
+    assert queries(client, lesson.get_absolute_url()) <= QUERY_BUDGET

@@ -92,12 +92,6 @@ def test_a_typo_still_finds_the_word_by_trigram_similarity(goods):
     assert ids(search(q="stonewear")) == [listing.pk]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="selector bug: _keyword compares the typo with the WHOLE title (TrigramSimilarity): "
-    "similarity('Hand-thrown stoneware mug 3', 'stonewear') = 0.19 < 0.3, so a typo only finds very short titles. "
-    "TrigramWordSimilarity (word_similarity = 0.6 here) or the %> operator fixes it and can use the trigram index.",
-)
 def test_a_typo_finds_the_word_in_a_longer_title(goods):
     listing = publish(goods, title="Hand-thrown stoneware mug 3")
     assert ids(search(q="stonewear")) == [listing.pk]
@@ -290,3 +284,73 @@ def test_an_unknown_category_is_a_field_error():
     with pytest.raises(ValidationError) as error:
         search(category="no-such-category")
     assert "category" in error.value.message_dict
+
+
+# --- bounded candidates, typo corrections, availability details -----------------------------------------------------
+
+
+def test_a_typo_is_corrected_from_the_vocabulary_and_the_correction_is_reported(goods):
+    listing = publish(goods, title="Rattan garden chair")
+    result = search(q="rattn chair")
+    assert ids(result) == [listing.pk]
+    assert result.keywords.corrections == {"rattn": "rattan"}
+    assert search(q="rattan chair").keywords.corrections == {}
+
+
+def test_the_vocabulary_rebuild_forgets_words_of_archived_listings(goods):
+    seller = MemberFactory()
+    listing = publish(goods, seller=seller, title="Zebrawood jewellery box")
+    assert search(q="zebrawod").keywords.corrections  # known while the listing is live
+    services.listing_archive(listing_id=listing.pk, seller=seller)
+    services.search_terms_rebuild()
+    assert search(q="zebrawod").keywords.corrections == {}
+
+
+def test_a_search_matching_more_than_the_cap_counts_facets_and_pages_the_first_ones(goods, lessons, monkeypatch):
+    monkeypatch.setattr(selectors, "RESULT_CAP", 3)
+    listings = [publish(goods, title=f"Blue jug {n}") for n in range(4)]
+    booking = publish(lessons, **f.booking_overrides(title="Blue jug painting lesson"))
+    result = search(q="blue jug", page_size=2)
+    assert result.capped is True
+    assert result.count == 3
+    assert result.num_pages == 2
+    assert sum(band["count"] for band in result.facets["price"]) == 3
+    seen = ids(result) + ids(search(q="blue jug", page_size=2, page=2))
+    assert len(seen) == len(set(seen)) == 3
+    # The candidates are the newest matches: the oldest listing is beyond the cap.
+    assert set(seen) == {booking.pk, listings[3].pk, listings[2].pk}
+    assert search(q="blue jug", category=lessons.slug).capped is False
+
+
+def test_a_day_with_its_own_opening_hours_is_available_outside_the_weekly_plan(lessons):
+    from listings.models import AvailabilityException
+
+    lesson = publish(lessons, **f.booking_overrides())  # Monday to Friday
+    saturday = next_weekday(5)
+    assert ids(search(available_from=saturday, available_to=saturday)) == []
+    AvailabilityException.objects.create(
+        listing=lesson, date=saturday, blocked=False, start_time="10:00", end_time="12:00"
+    )
+    assert ids(search(available_from=saturday, available_to=saturday)) == [lesson.pk]
+
+
+def test_availability_respects_how_far_ahead_a_listing_can_be_booked(lessons):
+    lesson = publish(lessons, **f.booking_overrides(max_advance_days=14))
+    soon, later = next_weekday(0), next_weekday(0) + timedelta(days=28)
+    assert ids(search(available_from=soon, available_to=soon)) == [lesson.pk]
+    assert ids(search(available_from=later, available_to=later)) == []
+
+
+def test_a_week_whose_open_days_are_all_blocked_drops_the_listing(lessons):
+    seller = MemberFactory()
+    lesson = publish(lessons, seller=seller, **f.booking_overrides())
+    monday = next_weekday(0)
+    week = [monday + timedelta(days=n) for n in range(7)]
+    rules = [
+        {"weekday": r.weekday, "start_time": r.start_time, "end_time": r.end_time}
+        for r in lesson.availability_rules.all()
+    ]
+    services.listing_availability_set(listing_id=lesson.pk, seller=seller, rules=rules, blocked_dates=week[:4])
+    assert ids(search(available_from=week[0], available_to=week[6])) == [lesson.pk]  # Friday is still open
+    services.listing_availability_set(listing_id=lesson.pk, seller=seller, rules=rules, blocked_dates=week[:5])
+    assert ids(search(available_from=week[0], available_to=week[6])) == []
