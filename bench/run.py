@@ -347,6 +347,7 @@ def _listing_columns() -> tuple[list[str], dict[str, Any]]:
         "id", "seller_id", "category_id", "kind", "status", "title", "slug", "description", "price_amount",
         "currency", "price_unit", "quantity", "ships", "pickup", "capacity", "lead_time_hours", "max_advance_days",
         "location_name", "latitude", "longitude", "attributes", "published_at", "created_at", "updated_at",
+        "available_weekdays",
     }  # fmt: skip
     constants: dict[str, Any] = {}
     columns = []
@@ -365,6 +366,10 @@ def _listing_columns() -> tuple[list[str], dict[str, Any]]:
         else:
             raise SystemExit(f"bench: listings_listing.{column} has no default; teach bench/run.py to fill it")
     return columns, constants
+
+
+# The weekdays of the five weekly plans seed() gives bookings (plan = id % 5), as Listing.available_weekdays bits.
+PLAN_WEEKDAYS = {0: 0b0011111, 1: 0b1100000, 2: 0b0100101, 3: 0b1111111, 4: 0b0001010}
 
 
 def _listing_rows(
@@ -405,6 +410,7 @@ def _listing_rows(
             "capacity": 1 if kind == "item" else rng.choice([1, 1, 2, 4, 6, 12]),
             "lead_time_hours": 24,
             "max_advance_days": 90,
+            "available_weekdays": PLAN_WEEKDAYS[listing_id % 5] if kind == "booking" else 0,
             "location_name": f"{name} {rng.choice(AREAS)}",
             "latitude": f"{lat + rng.gauss(0, 0.06):.6f}",
             "longitude": f"{lng + rng.gauss(0, 0.09):.6f}",
@@ -529,6 +535,11 @@ def seed(n: int, url: str, rng: random.Random) -> dict[str, Any]:
             conn.execute(f"VACUUM ANALYZE {table}")
         conn.execute("ANALYZE")
         mark = phase("vacuum analyze", mark)
+        from listings.services import search_terms_rebuild
+
+        terms = search_terms_rebuild()
+        connection.close()
+        mark = phase(f"search vocabulary ({terms:,} words)", mark)
         sizes = dict(
             conn.execute(
                 "SELECT relname, pg_size_pretty(pg_total_relation_size(oid)) FROM pg_class WHERE relname = ANY(%s)",

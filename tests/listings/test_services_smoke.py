@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from listings import selectors
 from listings.models import ListingStatus
@@ -22,8 +25,10 @@ def test_a_booking_is_found_on_an_available_date():
     seller = MemberFactory()
     lessons = f.category("Lessons", schema=f.SERVICE_SCHEMA)
     listing = f.published(seller, lessons, **f.booking_overrides())
-    monday = "2030-01-07"
-    sunday = "2030-01-06"
+    # Within the 90 days the listing can be booked ahead (a date in 2030 is not).
+    start = timezone.localdate() + timedelta(days=7)
+    monday = (start + timedelta(days=-start.weekday())).isoformat()
+    sunday = (start + timedelta(days=6 - start.weekday())).isoformat()
     found = selectors.listings_search(selectors.search_params_parse({"available_from": monday, "available_to": monday}))
     none = selectors.listings_search(selectors.search_params_parse({"available_from": sunday, "available_to": sunday}))
     assert [x.pk for x in found.results] == [listing.pk]
