@@ -336,7 +336,10 @@ class FacetsSerializer(serializers.Serializer):
 
 
 class ListingSearchResponseSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
+    count = serializers.IntegerField(
+        help_text="Matching listings, counted up to 1,000: a search matching more answers 1000, and its facets and "
+        "pages cover the first 1,000 in the order asked for (relevance ranks the 1,000 newest matches)."
+    )
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = ListingCardSerializer(many=True)

@@ -1199,6 +1199,8 @@ def seed_listings(sellers: list[Member]) -> int:
             published_at=now - timedelta(hours=11 * (len(LISTINGS) - position))
         )
         created.append(listing.pk)
+    if created:
+        services.search_terms_rebuild()  # document counts for typo corrections
     return len(created)
 
 

@@ -68,6 +68,22 @@ def test_serves_home_page_with_demo_content(embedded_site):
         assert requests.get(embedded_site["base"] + path, timeout=10).status_code == 200, path
 
 
+def test_search_on_sqlite_finds_demo_listings_and_corrects_a_typo(embedded_site):
+    base = embedded_site["base"]
+    exact = requests.get(base + "/listings/", params={"q": "stoneware mugs"}, timeout=10)
+    assert exact.status_code == 200
+    assert "Hand-thrown stoneware mugs, set of two" in exact.text
+    typo = requests.get(base + "/listings/", params={"q": "stonewear"}, timeout=10)
+    assert "Hand-thrown stoneware mugs, set of two" in typo.text
+    assert "Including results for" in typo.text and "stoneware" in typo.text
+    dated = requests.get(
+        base + "/listings/",
+        params={"kind": "booking", "available_from": "2000-01-01", "available_to": "2000-01-02"},
+        timeout=10,
+    )
+    assert dated.status_code == 200 and "0 listings" in dated.text
+
+
 def test_health_on_embedded_default(embedded_site):
     body = requests.get(embedded_site["base"] + "/healthz", timeout=10).json()
     assert body["status"] == "ok", body
