@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -85,6 +86,23 @@ def profile_update(*, member: Member, data: dict[str, Any]) -> Profile:
 
 
 @transaction.atomic
+def _rating_check(average: Decimal | None, count: int) -> None:
+    if count < 0 or (count == 0) != (average is None) or (average is not None and not 1 <= average <= 5):
+        raise ValidationError({"rating": [_("A rating is an average from 1 to 5 over at least one review.")]})
+
+
+@transaction.atomic
+def profile_rating_set(*, member: Member, average: Decimal | None, count: int) -> Profile:
+    """Stores the seller's review average (two decimals) and count; the reviews themselves live in the orders
+    app, which calls this whenever a review becomes visible or is hidden by a moderator."""
+    _rating_check(average, count)
+    profile = profile_get_or_create(member=member)
+    profile.rating_average = None if average is None else Decimal(average).quantize(Decimal("0.01"))
+    profile.rating_count = count
+    profile.save(update_fields=["rating_average", "rating_count", "updated_at"])
+    return profile
+
+
 def member_roles_set(*, member: Member, roles: set[str]) -> set[str]:
     """Sets the roles a member chooses for themselves; staff-granted roles are left as they are."""
     unknown = roles - set(Role.values)

@@ -161,7 +161,7 @@ class SellerSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     display_name = serializers.CharField()
     verified = serializers.SerializerMethodField(help_text="An approved government ID or business verification.")
-    rating = serializers.SerializerMethodField(help_text="Average review rating; null until reviews exist.")
+    rating = serializers.SerializerMethodField(help_text="Average review rating from 1 to 5; null while the seller has no reviews.")
 
     def get_verified(self, seller) -> bool:
         approved = getattr(seller, "approved_verifications", None)
@@ -170,7 +170,9 @@ class SellerSerializer(serializers.Serializer):
         return any(verification.kind in VERIFIED_KINDS for verification in approved)
 
     def get_rating(self, seller) -> float | None:
-        return None
+        profile = getattr(seller, "profile", None)
+        average = getattr(profile, "rating_average", None)
+        return None if average is None else float(average)
 
 
 class ListingCardSerializer(serializers.Serializer):

@@ -475,9 +475,8 @@ def listings_matching(
         queryset = _distance(queryset, params.lat, params.lng, params.radius_km)
     if params.q:
         queryset = _keyword(queryset, keywords or Keywords(params.q))
-    # Ratings arrive with reviews (orders issue): until then no seller has one, so a minimum excludes everyone.
-    if params.min_rating is not None:
-        queryset = queryset.none()
+    if params.min_rating is not None:  # sellers without reviews have no rating: a minimum leaves them out
+        queryset = queryset.filter(seller__profile__rating_average__gte=params.min_rating)
     return queryset, category
 
 
@@ -498,7 +497,12 @@ def listings_search(params: SearchParams) -> SearchResult:
         "price_asc": ["price_amount", "-id"],
         "price_desc": ["-price_amount", "-id"],
         "distance": ["distance_km", "-id"],
-        "rating": ["-published_at", "-id"],
+        "rating": [
+            F("seller__profile__rating_average").desc(nulls_last=True),
+            "-seller__profile__rating_count",
+            "-published_at",
+            "-id",
+        ],
     }[params.sort]
     ids = list(queryset.order_by(*ordering).values_list("pk", flat=True)[: RESULT_CAP + 1])
     capped = len(ids) > RESULT_CAP

@@ -7,6 +7,7 @@ import re
 import uuid
 from collections.abc import Iterable
 from datetime import date, time
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.postgres.search import SearchVector
@@ -439,6 +440,16 @@ def listing_availability_set(
             [AvailabilityException(listing=listing, date=day, blocked=True) for day in sorted(set(days))]
         )
     return listing
+
+
+@transaction.atomic
+def listing_rating_set(*, listing_id: int, average: Decimal | None, count: int) -> None:
+    """Stores the listing's review average and count (search's rating sort, JSON-LD AggregateRating); the orders
+    app calls it whenever a review of an order for the listing becomes visible or is hidden."""
+    if count < 0 or (count == 0) != (average is None) or (average is not None and not 1 <= average <= 5):
+        raise ValidationError({"rating": [_("A rating is an average from 1 to 5 over at least one review.")]})
+    rounded = None if average is None else Decimal(average).quantize(Decimal("0.01"))
+    Listing.objects.filter(pk=listing_id).update(rating_average=rounded, rating_count=count)
 
 
 def weekday_mask(weekdays: Iterable[int]) -> int:

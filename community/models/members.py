@@ -131,6 +131,9 @@ class Profile(models.Model):
         _("seller stage"), max_length=16, choices=SellerStage.choices, default=SellerStage.NEW
     )
     phone_number = models.CharField(_("verified phone number"), max_length=20, blank=True, editable=False)
+    # Reviews received as a seller, kept by community.services.profile_rating_set (the orders app calls it).
+    rating_average = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True, editable=False)
+    rating_count = models.PositiveIntegerField(default=0, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

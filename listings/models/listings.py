@@ -100,6 +100,9 @@ class Listing(models.Model):
     tags = TaggableManager(blank=True)
     # PostgreSQL full-text vector, kept up to date by the services (GIN index: migration 0002).
     search_vector = SearchVectorField(null=True, editable=False)
+    # Reviews of orders for this listing, kept by listings.services.listing_rating_set (the orders app calls it).
+    rating_average = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True, editable=False)
+    rating_count = models.PositiveIntegerField(default=0, editable=False)
     published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -42,6 +42,13 @@ SORT_CHOICES = [
     ("price_asc", gettext_lazy("Price: low to high")),
     ("price_desc", gettext_lazy("Price: high to low")),
     ("distance", gettext_lazy("Nearest first")),
+    ("rating", gettext_lazy("Best-rated sellers first")),
+]
+RATING_CHOICES = [
+    ("", gettext_lazy("Any rating")),
+    ("3", gettext_lazy("3 stars and up")),
+    ("4", gettext_lazy("4 stars and up")),
+    ("4.5", gettext_lazy("4.5 stars and up")),
 ]
 # Parameters that page or order the results rather than filter them: a saved search leaves them out.
 NOT_FILTERS = {"page", "page_size", "sort"}
@@ -56,6 +63,7 @@ ADVANCED_FILTERS = (
     "available_from",
     "available_to",
     "verified",
+    "min_rating",
 )
 
 
@@ -120,6 +128,7 @@ class SearchForm(forms.Form):
         label=gettext_lazy("Available until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     verified = forms.BooleanField(label=gettext_lazy("Verified sellers only"), required=False)
+    min_rating = forms.ChoiceField(label=gettext_lazy("Seller rating"), required=False, choices=RATING_CHOICES)
     sort = forms.ChoiceField(label=gettext_lazy("Sort by"), required=False, choices=SORT_CHOICES)
 
     def __init__(self, *args, tree: Iterable[Category] = (), **kwargs):
@@ -210,6 +219,8 @@ def _active_filters(data: QueryDict, form: SearchForm, tree: list[Category], sch
         )
     if getattr(form, "cleaned_data", {}).get("verified"):
         chip(_("Verified sellers"), "verified")
+    if getattr(form, "cleaned_data", {}).get("min_rating"):
+        chip(_("Rated %(stars)s+") % {"stars": form.cleaned_data["min_rating"]}, "min_rating")
     for key, value in data.items():
         if key.startswith("attr.") and value:
             name = key[len("attr.") :]

@@ -470,3 +470,20 @@ def test_a_booking_page_with_its_calendar_stays_within_the_query_budget(client, 
     other = "An evening glazing class for two to four people: bring a fired piece or use one of mine, tea included."
     publish(lessons, **f.booking_overrides(description=other))  # a related listing
     assert queries(client, lesson.get_absolute_url()) <= QUERY_BUDGET
+
+
+def test_the_search_page_filters_by_seller_rating_and_sorts_by_it(client, goods):
+    from decimal import Decimal
+
+    from community.services import profile_rating_set
+
+    rated, unrated = MemberFactory(display_name="Rated Rita"), MemberFactory(display_name="New Ned")
+    profile_rating_set(member=rated, average=Decimal("4.6"), count=8)
+    top = publish(goods, seller=rated, title="Rated teapot")
+    other = publish(goods, seller=unrated, title="Unrated teapot")
+    page = client.get(SEARCH, {"min_rating": "4.5"}).content.decode()
+    assert top.title in page and other.title not in page
+    assert "Rated 4.5+" in page  # the active-filter chip
+    page = client.get(SEARCH, {"sort": "rating"}).content.decode()
+    assert page.index(top.title) < page.index(other.title)
+    assert client.get(SEARCH, {"min_rating": "9"}).status_code == 200  # not a choice: a form error, not a crash

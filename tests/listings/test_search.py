@@ -354,3 +354,23 @@ def test_a_week_whose_open_days_are_all_blocked_drops_the_listing(lessons):
     assert ids(search(available_from=week[0], available_to=week[6])) == [lesson.pk]  # Friday is still open
     services.listing_availability_set(listing_id=lesson.pk, seller=seller, rules=rules, blocked_dates=week[:5])
     assert ids(search(available_from=week[0], available_to=week[6])) == []
+
+
+def test_minimum_seller_rating_and_the_rating_sort(goods):
+    from decimal import Decimal
+
+    from community.services import profile_rating_set
+
+    excellent, good, unrated = MemberFactory(), MemberFactory(), MemberFactory()
+    profile_rating_set(member=excellent, average=Decimal("4.8"), count=12)
+    profile_rating_set(member=good, average=Decimal("4.1"), count=3)
+    by_excellent = publish(goods, seller=excellent)
+    by_good = publish(goods, seller=good)
+    by_unrated = publish(goods, seller=unrated)
+    assert ids(search(min_rating="4.5")) == [by_excellent.pk]
+    assert set(ids(search(min_rating=4))) == {by_excellent.pk, by_good.pk}
+    assert ids(search(sort="rating")) == [by_excellent.pk, by_good.pk, by_unrated.pk]
+    with pytest.raises(ValidationError):
+        profile_rating_set(member=unrated, average=Decimal("5.5"), count=1)
+    with pytest.raises(ValidationError):
+        profile_rating_set(member=unrated, average=None, count=2)
