@@ -161,7 +161,9 @@ class SellerSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     display_name = serializers.CharField()
     verified = serializers.SerializerMethodField(help_text="An approved government ID or business verification.")
-    rating = serializers.SerializerMethodField(help_text="Average review rating from 1 to 5; null while the seller has no reviews.")
+    rating = serializers.SerializerMethodField(
+        help_text="Average review rating from 1 to 5; null while the seller has no reviews."
+    )
 
     def get_verified(self, seller) -> bool:
         approved = getattr(seller, "approved_verifications", None)
