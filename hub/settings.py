@@ -162,6 +162,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 CELERY_TIMEZONE = "UTC"
+# Periodic tasks (Celery beat). Each task is idempotent: a missed or doubled run does no harm.
+CELERY_BEAT_SCHEDULE = {
+    "listings-search-vocabulary": {
+        "task": "listings.search_terms_rebuild",
+        "schedule": 24 * 60 * 60,  # nightly: document counts for typo corrections, archived words dropped
+    },
+}
 
 # --- Accounts -----------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "community.Member"

@@ -46,3 +46,11 @@ def saved_searches_notify(listing_id: int) -> int:
         SavedSearch.objects.filter(pk=saved.pk).update(last_notified_at=timezone.now())
         sent += 1
     return sent
+
+
+@shared_task(name="listings.search_terms_rebuild")
+def search_terms_rebuild() -> int:
+    """Rebuilds the typo-correcting vocabulary from the published listings; returns how many words it holds."""
+    from listings.services import search_terms_rebuild as rebuild
+
+    return rebuild()

@@ -374,3 +374,15 @@ def test_minimum_seller_rating_and_the_rating_sort(goods):
         profile_rating_set(member=unrated, average=Decimal("5.5"), count=1)
     with pytest.raises(ValidationError):
         profile_rating_set(member=unrated, average=None, count=2)
+
+
+def test_the_nightly_task_rebuilds_the_vocabulary_with_document_counts(goods, settings):
+    from listings.models import SearchTerm
+    from listings.tasks import search_terms_rebuild
+
+    assert settings.CELERY_BEAT_SCHEDULE["listings-search-vocabulary"]["task"] == search_terms_rebuild.name
+    publish(goods, title="Walnut chopping board")
+    publish(goods, title="Walnut serving board")
+    SearchTerm.objects.all().delete()
+    assert search_terms_rebuild.apply().get() > 0
+    assert SearchTerm.objects.get(word="walnut").documents == 2
