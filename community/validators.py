@@ -36,7 +36,13 @@ def validate_image_upload(file, *, max_bytes: int, max_pixels: int) -> None:
             image.verify()
     except ValidationError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:  # Pillow refuses to open it at all: far too many pixels
+        raise ValidationError(
+            _("The image has too many pixels; the limit is %(limit)s million."),
+            code="too_many_pixels",
+            params={"limit": max_pixels // 1_000_000},
+        ) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ValidationError(_("Upload a valid image: JPEG, PNG, WebP or GIF."), code="invalid_image") from exc
     finally:
         file.seek(0)

@@ -30,7 +30,7 @@ from wagtail.images.models import Filter, SourceImageIOError
 
 from community.models import VerificationKind
 from listings import selectors, services
-from listings.models import AvailabilityRule, Category, Listing, ListingKind, PriceUnit
+from listings.models import AvailabilityRule, CancellationPolicy, Category, Listing, ListingKind, PriceUnit
 from listings.models.listings import MAX_PRICE
 
 CARD_RENDITION = "fill-400x300"
@@ -261,6 +261,8 @@ class ListingDetailSerializer(ListingCardSerializer):
     capacity = serializers.SerializerMethodField()
     lead_time_hours = serializers.SerializerMethodField()
     max_advance_days = serializers.SerializerMethodField()
+    instant_book = serializers.SerializerMethodField(help_text="Bookings: false when the seller accepts requests.")
+    cancellation_policy = serializers.ChoiceField(choices=CancellationPolicy.choices)
     availability = serializers.SerializerMethodField(help_text="The weekly plan of a booking.")
     availability_exceptions = serializers.SerializerMethodField(help_text="Dates from today that depart from it.")
     published_at = serializers.DateTimeField(allow_null=True)
@@ -297,6 +299,9 @@ class ListingDetailSerializer(ListingCardSerializer):
 
     def get_max_advance_days(self, listing: Listing) -> int | None:
         return None if self._is_item(listing) else listing.max_advance_days
+
+    def get_instant_book(self, listing: Listing) -> bool | None:
+        return None if self._is_item(listing) else listing.instant_book
 
     @extend_schema_field(AvailabilityRuleSerializer(many=True))
     def get_availability(self, listing: Listing) -> list[dict[str, Any]]:
@@ -450,6 +455,10 @@ class ListingWriteSerializer(serializers.Serializer):
     capacity = serializers.IntegerField(min_value=1, max_value=1000, required=False)
     lead_time_hours = serializers.IntegerField(min_value=0, max_value=24 * 60, required=False)
     max_advance_days = serializers.IntegerField(min_value=1, max_value=730, required=False)
+    instant_book = serializers.BooleanField(
+        required=False, help_text="Bookings: false makes buyers send a request you accept within 24 hours."
+    )
+    cancellation_policy = serializers.ChoiceField(choices=CancellationPolicy.choices, required=False)
     location = LocationInputSerializer(required=False)
     attributes = serializers.DictField(required=False, help_text="Values for the category's attribute schema.")
     tags = serializers.ListField(child=serializers.CharField(max_length=100), max_length=50, required=False)

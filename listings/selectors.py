@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import (
@@ -50,6 +52,7 @@ from listings.models import (
     ListingStatus,
     SearchTerm,
 )
+from listings.models.catalogue import CATEGORY_TREE_CACHE_KEY
 
 CARD_RENDITIONS = ["fill-400x300", "max-1200x900"]
 SORTS = ("relevance", "newest", "price_asc", "price_desc", "distance", "rating")
@@ -432,21 +435,23 @@ def distance_km(lat: float, lng: float, listing: Listing) -> float | None:
     return math.hypot(dx, dy) * KM_PER_DEGREE
 
 
-def _category(slug: str) -> Category | None:
+def _category(slug: str, tree: list[Category]) -> Category | None:
     if not slug:
         return None
-    category = Category.objects.filter(slug=slug).first()
+    category = next((node for node in tree if node.slug == slug), None)
     if category is None:
         raise ValidationError({"category": [_("Unknown category.")]})
     return category
 
 
-def _attribute_filters(queryset: QuerySet[Listing], category: Category | None, attrs: dict[str, str]):
+def _attribute_filters(
+    queryset: QuerySet[Listing], category: Category | None, attrs: dict[str, str], tree: list[Category]
+) -> QuerySet[Listing]:
     if not attrs:
         return queryset
     if category is None:
         raise ValidationError({"category": [_("Choose a category to filter by its attributes.")]})
-    schema = {definition["name"]: definition for definition in category.effective_schema()}
+    schema = {definition["name"]: definition for definition in effective_schema(category, tree)}
     for name, raw in attrs.items():
         definition = schema.get(name)
         if definition is None:
@@ -464,49 +469,77 @@ def _attribute_filters(queryset: QuerySet[Listing], category: Category | None, a
     return queryset
 
 
-def _facets(ids: list[int], category: Category | None) -> dict[str, Any]:
+def categories_tree() -> list[Category]:
+    """Every category in tree order, cached until a category changes (listings.signals clears it): the search
+    page, its facets and the forms all read it."""
+    tree = cache.get(CATEGORY_TREE_CACHE_KEY)
+    if tree is None:
+        tree = list(Category.get_tree())
+        cache.set(CATEGORY_TREE_CACHE_KEY, tree, 60 * 60)
+    return tree
+
+
+def effective_schema(category: Category, tree: list[Category]) -> list[dict[str, Any]]:
+    """Category.effective_schema from the loaded tree (no query for the ancestors)."""
+    schema: dict[str, dict] = {}
+    for node in sorted((n for n in tree if category.path.startswith(n.path)), key=lambda n: n.depth):
+        for definition in node.attribute_schema or []:
+            schema[definition["name"]] = definition
+    return list(schema.values())
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    pk: int
+    category_id: int
+    kind: str
+    price_amount: int
+    attributes: dict[str, Any]
+    rank: float = 0.0
+
+
+def _facets(candidates: list[_Candidate], category: Category | None, tree: list[Category]) -> dict[str, Any]:
     """Counts over the results — categories one level down, kinds, price bands and the category's choice
-    attributes — in one aggregate query over the result ids (plus one for the child categories)."""
-    children = list(category.get_children() if category else Category.get_root_nodes())
-    schema = [d for d in (category.effective_schema() if category else []) if d["type"] == "choice"]
-    counts: dict[str, Count] = {}
-    for index, child in enumerate(children):
-        counts[f"category_{index}"] = Count("pk", filter=Q(category__path__startswith=child.path))
-    for kind in ("item", "booking"):
-        counts[f"kind_{kind}"] = Count("pk", filter=Q(kind=kind))
-    for index, (low, high) in enumerate(PRICE_BUCKETS):
-        band = Q(price_amount__gte=low) if high is None else Q(price_amount__gte=low, price_amount__lt=high)
-        counts[f"price_{index}"] = Count("pk", filter=band)
-    for a, definition in enumerate(schema):
-        for c, choice in enumerate(definition["choices"]):
-            counts[f"attr_{a}_{c}"] = Count("pk", filter=Q(**{f"attributes__{definition['name']}": choice}))
-    totals = Listing.objects.filter(pk__in=ids).aggregate(**counts) if ids else dict.fromkeys(counts, 0)
+    attributes — from the candidate rows already fetched: no query."""
+    depth = category.depth + 1 if category else 1
+    children = [node for node in tree if node.depth == depth and (not category or node.path.startswith(category.path))]
+    paths = {node.pk: node.path for node in tree}
+    schema = [d for d in (effective_schema(category, tree) if category else []) if d["type"] == "choice"]
+    steplen = Category.steplen
+    by_child: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    bands: Counter[int] = Counter()
+    choices: dict[str, Counter[Any]] = {d["name"]: Counter() for d in schema}
+    for row in candidates:
+        by_child[paths.get(row.category_id, "")[: depth * steplen]] += 1
+        kinds[row.kind] += 1
+        for index, (low, high) in enumerate(PRICE_BUCKETS):
+            if row.price_amount >= low and (high is None or row.price_amount < high):
+                bands[index] += 1
+        for name, counter in choices.items():
+            counter[(row.attributes or {}).get(name)] += 1
     return {
         "categories": [
-            {"slug": child.slug, "name": child.name, "count": totals[f"category_{index}"]}
-            for index, child in enumerate(children)
-            if totals[f"category_{index}"]
+            {"slug": child.slug, "name": child.name, "count": by_child[child.path]}
+            for child in children
+            if by_child[child.path]
         ],
-        "kind": {kind: totals[f"kind_{kind}"] for kind in ("item", "booking") if totals[f"kind_{kind}"]},
-        "price": [
-            {"min": low, "max": high, "count": totals[f"price_{index}"]}
-            for index, (low, high) in enumerate(PRICE_BUCKETS)
-        ],
+        "kind": {kind: kinds[kind] for kind in ("item", "booking") if kinds[kind]},
+        "price": [{"min": low, "max": high, "count": bands[index]} for index, (low, high) in enumerate(PRICE_BUCKETS)],
         "attributes": {
-            definition["name"]: [
-                {"value": choice, "count": totals[f"attr_{a}_{c}"]} for c, choice in enumerate(definition["choices"])
-            ]
-            for a, definition in enumerate(schema)
+            d["name"]: [{"value": choice, "count": choices[d["name"]][choice]} for choice in d["choices"]]
+            for d in schema
         },
     }
 
 
 def listings_matching(
-    params: SearchParams, *, keywords: Keywords | None = None
+    params: SearchParams, *, keywords: Keywords | None = None, tree: list[Category] | None = None
 ) -> tuple[QuerySet[Listing], Category | None]:
     """Published listings that pass every filter of `params`, unordered and unpaginated. `keywords` carries typo
     corrections (search_corrections); without it the words are searched as typed."""
-    category = _category(params.category)
+    tree = categories_tree() if tree is None else tree
+    category = _category(params.category, tree)
     queryset = listing_card_queryset().filter(status=ListingStatus.PUBLISHED)
     if category is not None:
         queryset = queryset.filter(category__path__startswith=category.path)
@@ -520,7 +553,7 @@ def listings_matching(
         queryset = queryset.filter(_verified_seller())
     if params.available_from and params.available_to:
         queryset = queryset.filter(_available_between(params.available_from, params.available_to))
-    queryset = _attribute_filters(queryset, category, params.attrs)
+    queryset = _attribute_filters(queryset, category, params.attrs, tree)
     if params.lat is not None and params.lng is not None and params.radius_km is not None:
         queryset = _distance(queryset, params.lat, params.lng, params.radius_km)
     if params.q:
@@ -533,20 +566,22 @@ def listings_matching(
 def listings_search(params: SearchParams) -> SearchResult:
     """One page of results, the count and the facets, at a cost that does not grow with the number of matches.
 
-    The filters pick at most RESULT_CAP candidates in the order asked for, through an index (the newest first
-    for a keyword search sorted by relevance); the count, the facets and the pages are over those candidates, and
-    relevance ranks only them. A search matching more says "1,000+" (result.capped): ranking every listing
-    that contains a common word is what makes naive search slow, and nobody pages past the first thousand.
+    One query picks at most RESULT_CAP candidates in the order asked for, through an index (the newest first for
+    a keyword search sorted by relevance, ranked as they are read), with the few columns the facets need; the
+    count, the facets and the pages come from those rows, and a second query loads the page's listings. A search
+    matching more says "more than 1,000" (result.capped): ranking every listing that contains a common word is
+    what makes naive search slow, and nobody pages past the first thousand.
     """
+    tree = categories_tree()
     keywords = search_corrections(params.q) if params.q else Keywords("")
-    queryset, category = listings_matching(params, keywords=keywords)
+    queryset, category = listings_matching(params, keywords=keywords, tree=tree)
     ranked = bool(params.q) and params.sort == "relevance" and connection.vendor == "postgresql"
     ordering = {
         "relevance": ["-published_at", "-id"],
         "newest": ["-published_at", "-id"],
         "price_asc": ["price_amount", "-id"],
         "price_desc": ["-price_amount", "-id"],
-        "distance": ["distance_order", "-id"],
+        "distance": ["distance_order"],  # exactly the index's KNN order: a tiebreak would sort every match
         "rating": [
             F("seller__profile__rating_average").desc(nulls_last=True),
             "-seller__profile__rating_count",
@@ -554,21 +589,34 @@ def listings_search(params: SearchParams) -> SearchResult:
             "-id",
         ],
     }[params.sort]
-    ids = list(queryset.order_by(*ordering).values_list("pk", flat=True)[: RESULT_CAP + 1])
-    capped = len(ids) > RESULT_CAP
-    ids = ids[:RESULT_CAP]
-    num_pages = max(1, math.ceil(len(ids) / params.page_size))
+    with_attributes = bool(category) and any(d["type"] == "choice" for d in effective_schema(category, tree))
+    queryset = queryset.order_by(*ordering)
+    if ranked:
+        queryset = queryset.annotate(rank=SearchRank(F("search_vector"), _tsquery(keywords)))
+    fields = ["pk", "category_id", "kind", "price_amount"]
+    if with_attributes:
+        fields.append("attributes")
+    if ranked:
+        fields.append("rank")
+    candidates = [
+        _Candidate(
+            pk=row[0],
+            category_id=row[1],
+            kind=row[2],
+            price_amount=row[3],
+            attributes=row[4] if with_attributes else {},
+            rank=row[-1] if ranked else 0.0,
+        )
+        for row in queryset.values_list(*fields)[: RESULT_CAP + 1]
+    ]
+    capped = len(candidates) > RESULT_CAP
+    candidates = candidates[:RESULT_CAP]
+    if ranked:  # stable: equal ranks stay newest first
+        candidates.sort(key=lambda candidate: -candidate.rank)
+    num_pages = max(1, math.ceil(len(candidates) / params.page_size))
     page = min(params.page, num_pages)
     offset = (page - 1) * params.page_size
-    if ranked and ids:
-        page_ids = list(
-            Listing.objects.filter(pk__in=ids)
-            .annotate(rank=SearchRank(F("search_vector"), _tsquery(keywords)))
-            .order_by("-rank", "-published_at", "-id")
-            .values_list("pk", flat=True)[offset : offset + params.page_size]
-        )
-    else:
-        page_ids = ids[offset : offset + params.page_size]
+    page_ids = [candidate.pk for candidate in candidates[offset : offset + params.page_size]]
     rows = listing_card_queryset().in_bulk(page_ids) if page_ids else {}
     results = [rows[pk] for pk in page_ids if pk in rows]
     if params.lat is not None and params.lng is not None:
@@ -577,10 +625,10 @@ def listings_search(params: SearchParams) -> SearchResult:
     return SearchResult(
         params=params,
         results=results,
-        count=len(ids),
+        count=len(candidates),
         page=page,
         num_pages=num_pages,
-        facets=_facets(ids, category),
+        facets=_facets(candidates, category, tree),
         category=category,
         capped=capped,
         keywords=keywords,
@@ -636,7 +684,3 @@ def listings_of_seller(*, seller: Any, status: str = "") -> QuerySet[Listing]:
     if status:
         queryset = queryset.filter(status=status)
     return queryset
-
-
-def categories_tree() -> list[Category]:
-    return list(Category.get_tree())

@@ -65,6 +65,8 @@ EDITABLE_FIELDS = {
     "capacity",
     "lead_time_hours",
     "max_advance_days",
+    "instant_book",
+    "cancellation_policy",
     "location_name",
     "latitude",
     "longitude",

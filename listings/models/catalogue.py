@@ -1,9 +1,13 @@
+from django.core.cache import cache
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
 from listings.attributes import schema_validate
+
+# listings.selectors.categories_tree caches the whole tree under this key; any change to a category clears it.
+CATEGORY_TREE_CACHE_KEY = "listings:category-tree:v1"
 
 
 class Category(MP_Node):
@@ -41,6 +45,12 @@ class Category(MP_Node):
 
     def get_absolute_url(self) -> str:
         return reverse("listings:search") + f"?category={self.slug}"
+
+    def move(self, target, pos=None):
+        """Moves bypass save() (treebeard updates paths in bulk), so the cached tree is cleared here too."""
+        result = super().move(target, pos)
+        cache.delete(CATEGORY_TREE_CACHE_KEY)
+        return result
 
     def effective_schema(self) -> list[dict]:
         """The category's attributes after those inherited from its ancestors (a child may add, not remove)."""

@@ -175,15 +175,6 @@ def _search_form(data: QueryDict, tree: list[Category]) -> tuple[SearchForm, sel
         return form, None
 
 
-def _effective_schema(category: Category, tree: list[Category]) -> list[dict]:
-    """`Category.effective_schema` computed from the already loaded tree, without a query for the ancestors."""
-    schema: dict[str, dict] = {}
-    for node in sorted((n for n in tree if category.path.startswith(n.path)), key=lambda n: n.depth):
-        for definition in node.attribute_schema or []:
-            schema[definition["name"]] = definition
-    return list(schema.values())
-
-
 def _with_card_photos(listings: Iterable[Listing]) -> None:
     photos_with_renditions([next(iter(listing.photos.all()), None) for listing in listings], CARD_RENDITION)
 
@@ -274,7 +265,7 @@ def search(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:  # an unknown category, or an attribute it does not have
             form.add_selector_errors(error)
     category = next((node for node in tree if node.slug == data.get("category")), None)
-    schema = _effective_schema(category, tree) if category else []
+    schema = selectors.effective_schema(category, tree) if category else []
     newest: list[Listing] = []
     if result is not None:
         _with_card_photos(result.results)

@@ -300,6 +300,7 @@ def test_search_query_count_does_not_grow_with_the_page_size(api, goods, lessons
         return len(queries)
 
     sizes = (10, 50, 100)
+    queries_for(page_size=10)  # the category tree is read once, then cached until a category changes
     plain = {n: queries_for(page_size=n) for n in sizes}
     filtered = {
         n: queries_for(page_size=n, category=goods.slug, q="stoneware", sort="price_asc", **{"attr.condition": "new"})
@@ -803,3 +804,15 @@ def test_the_schema_documents_the_listing_endpoints(api):
     } <= set(paths)
     assert {"get", "post"} <= set(paths["/api/v1/listings"])
     assert {"get", "patch"} <= set(paths["/api/v1/listings/{id}"])
+
+
+def test_the_owner_sets_request_to_book_and_a_cancellation_policy(api, seller, lessons):
+    payload = {**booking_payload(lessons), "instant_book": False, "cancellation_policy": "strict"}
+    created = api.post(LISTINGS, payload, format="json", **bearer(seller))
+    assert created.status_code == 201, created.json()
+    assert (created.json()["instant_book"], created.json()["cancellation_policy"]) == (False, "strict")
+    url = f"{LISTINGS}/{created.json()['id']}"
+    bad = api.patch(url, {"cancellation_policy": "lenient"}, format="json", **bearer(seller))
+    assert bad.status_code == 400
+    assert "cancellation_policy" in bad.json()["errors"]
+    assert api.get(url, **bearer(seller)).json()["cancellation_policy"] == "strict"

@@ -386,3 +386,16 @@ def test_the_nightly_task_rebuilds_the_vocabulary_with_document_counts(goods, se
     SearchTerm.objects.all().delete()
     assert search_terms_rebuild.apply().get() > 0
     assert SearchTerm.objects.get(word="walnut").documents == 2
+
+
+def test_the_cached_category_tree_follows_new_renamed_and_moved_categories(goods):
+    assert search(category=goods.slug).category == goods
+    textiles = f.category("Textiles")
+    assert search(category=textiles.slug).category == textiles  # created after the tree was cached
+    textiles.name = "Textiles and yarn"
+    textiles.save()
+    assert any(node.name == "Textiles and yarn" for node in selectors.categories_tree())
+    textiles.refresh_from_db()
+    textiles.move(goods, pos="sorted-child")
+    moved = next(node for node in selectors.categories_tree() if node.pk == textiles.pk)
+    assert moved.depth == 2
