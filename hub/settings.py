@@ -168,6 +168,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "listings.search_terms_rebuild",
         "schedule": 24 * 60 * 60,  # nightly: document counts for typo corrections, archived words dropped
     },
+    # Orders: the timeouts (orders/timeouts.py) and the retries of refunds and payouts.
+    "orders-requests-expire": {"task": "orders.requests_expire", "schedule": 5 * 60},
+    "orders-payments-abandon": {"task": "orders.payments_abandon", "schedule": 10 * 60},
+    "orders-bookings-fulfil": {"task": "orders.bookings_fulfil", "schedule": 5 * 60},
+    "orders-complete": {"task": "orders.orders_complete", "schedule": 15 * 60},
+    "orders-reminders": {"task": "orders.reminders_send", "schedule": 10 * 60},
+    "orders-gateway-retries": {"task": "orders.gateway_calls_retry", "schedule": 10 * 60},
 }
 
 # --- Accounts -----------------------------------------------------------------------------------------------
