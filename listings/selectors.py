@@ -45,11 +45,13 @@ from community.models import Verification, VerificationKind, VerificationStatus
 from listings.models import (
     AvailabilityException,
     Category,
+    Favourite,
     Listing,
     ListingKind,
     ListingPhoto,
     ListingSlug,
     ListingStatus,
+    SavedSearch,
     SearchTerm,
 )
 from listings.models.catalogue import CATEGORY_TREE_CACHE_KEY
@@ -684,3 +686,23 @@ def listings_of_seller(*, seller: Any, status: str = "") -> QuerySet[Listing]:
     if status:
         queryset = queryset.filter(status=status)
     return queryset
+
+
+def listing_is_favourite(*, member: Any, listing: Listing) -> bool:
+    return (
+        bool(getattr(member, "is_authenticated", False))
+        and Favourite.objects.filter(member=member, listing=listing).exists()
+    )
+
+
+def favourites_of(*, member: Any) -> QuerySet[Listing]:
+    """The member's saved listings that are still published, the most recently saved first."""
+    return (
+        listing_card_queryset()
+        .filter(status=ListingStatus.PUBLISHED, favourited_by__member=member)
+        .order_by("-favourited_by__created_at", "-id")
+    )
+
+
+def saved_searches_of(*, member: Any) -> QuerySet[SavedSearch]:
+    return SavedSearch.objects.filter(member=member).order_by("-created_at", "-id")

@@ -489,6 +489,18 @@ def saved_search_create(*, member: Member, name: str, query: dict[str, Any]) -> 
     return SavedSearch.objects.create(member=member, name=name, query=query)
 
 
+@transaction.atomic
+def saved_search_delete(*, member: Member, saved_search_id: int) -> SavedSearch:
+    """Deletes one of the member's saved searches; someone else's is a 404."""
+    saved = SavedSearch.objects.filter(pk=saved_search_id, member=member).first()
+    if saved is None:
+        from django.http import Http404
+
+        raise Http404
+    saved.delete()
+    return saved
+
+
 def listing_visible_to(listing: Listing, member: Any) -> bool:
     """Drafts, paused and archived listings are seen only by their seller."""
     if listing.status == ListingStatus.PUBLISHED:

@@ -15,7 +15,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -325,7 +325,7 @@ def listing_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "breadcrumb": lineage,
             "attributes": _attribute_rows(listing.attributes, schema),
             "related": related,
-            "is_favourite": request.user.is_authenticated and request.user.favourites.filter(listing=listing).exists(),
+            "is_favourite": selectors.listing_is_favourite(member=request.user, listing=listing),
             "is_public": listing.status == ListingStatus.PUBLISHED,
             "location": listing.approximate_location,
         },
@@ -369,12 +369,8 @@ def favourite_toggle(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def favourites(request: HttpRequest) -> HttpResponse:
-    queryset = (
-        selectors.listing_card_queryset()
-        .filter(status=ListingStatus.PUBLISHED, favourited_by__member=request.user)
-        .order_by("-favourited_by__created_at", "-id")
-    )
-    page = Paginator(queryset, FAVOURITES_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(selectors.favourites_of(member=request.user), FAVOURITES_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     _with_card_photos(page.object_list)
     return render(request, "listings/favourites.html", {"page": page})
 
@@ -400,7 +396,7 @@ def saved_searches(request: HttpRequest) -> HttpResponse:
         return redirect("listings:saved_searches")
     items = [
         {"saved": saved, "url": reverse("listings:search") + _encoded(saved_query_params(saved.query))}
-        for saved in request.user.saved_searches.all()
+        for saved in selectors.saved_searches_of(member=request.user)
     ]
     return render(request, "listings/saved_searches.html", {"items": items})
 
@@ -413,8 +409,7 @@ def _encoded(params: QueryDict) -> str:
 @login_required
 @require_POST
 def saved_search_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    saved = get_object_or_404(request.user.saved_searches, pk=pk)
-    saved.delete()
+    saved = services.saved_search_delete(member=request.user, saved_search_id=pk)
     messages.success(request, _("Saved search “%(name)s” deleted.") % {"name": saved.name})
     return redirect("listings:saved_searches")
 
