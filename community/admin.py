@@ -143,3 +143,5 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ["member", "text", "created_at", "read_at"]
     list_select_related = ["member"]
     raw_id_fields = ["member"]
+
+from community.messaging import admin as _messaging_admin  # noqa: E402, F401 - registers the flag admin

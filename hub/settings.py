@@ -320,6 +320,12 @@ STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")  # only for a fake Stripe server in tests
 PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", default="stripe" if STRIPE_SECRET_KEY else "offline")
 
+# --- Messaging -----------------------------------------------------------------------------------------------
+# community must not import orders: it asks these two functions whether a paid order joins two members (then
+# contact details pass unmasked) and who an order's parties are (for a thread about an order).
+MESSAGING_PAID_ORDER_CHECK = "orders.hooks.paid_order_exists"
+MESSAGING_ORDER_PARTIES = "orders.hooks.order_parties"
+
 # --- Wagtail ------------------------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Guildhall"
 WAGTAILADMIN_BASE_URL = SITE_URL

@@ -16,6 +16,7 @@ api_v1 = [
     path("auth/token", TokenView.as_view(), name="auth_token"),
     path("me", MeView.as_view(), name="me"),
     path("", include("listings.api_urls")),
+    path("", include("community.messaging.api_urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
     path("members/", include("community.urls")),
+    path("messages/", include("community.messaging.urls")),
     path("listings/", include("listings.urls")),
     path("sell/", include("listings.urls_sell")),
     path("sitemap.xml", include("listings.sitemaps")),
