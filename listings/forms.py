@@ -15,7 +15,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from listings.models import Category, Listing, ListingKind, PriceUnit
+from listings.models import CancellationPolicy, Category, Listing, ListingKind, PriceUnit
 from listings.models.listings import MAX_PRICE
 
 CURRENCY_CHOICES = [("GBP", "GBP (£)"), ("EUR", "EUR (€)"), ("USD", "USD ($)")]
@@ -159,6 +159,27 @@ class ListingForm(ServiceErrorsMixin, forms.Form):
     max_advance_days = forms.IntegerField(
         label=_("Bookable up to (days ahead)"), required=False, min_value=1, max_value=730
     )
+    instant_book = forms.BooleanField(
+        label=_("Buyers can book straight away"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Untick it to approve each booking yourself: buyers send a request, and you accept or decline it within "
+            "24 hours."
+        ),
+    )
+    # both kinds
+    cancellation_policy = forms.ChoiceField(
+        label=_("Cancellation policy"),
+        choices=CancellationPolicy.choices,
+        initial=CancellationPolicy.MODERATE,
+        widget=forms.RadioSelect,
+        help_text=_("How much buyers get back if they cancel."),
+        error_messages={
+            "required": _("Choose a cancellation policy."),
+            "invalid_choice": _("Choose flexible, moderate or strict."),
+        },
+    )
     location_name = forms.CharField(
         label=_("Town or area"),
         max_length=120,
@@ -213,6 +234,8 @@ class ListingForm(ServiceErrorsMixin, forms.Form):
             "capacity": listing.capacity,
             "lead_time_hours": listing.lead_time_hours,
             "max_advance_days": listing.max_advance_days,
+            "instant_book": listing.instant_book,
+            "cancellation_policy": listing.cancellation_policy,
             "location_name": listing.location_name,
             "latitude": listing.latitude,
             "longitude": listing.longitude,
@@ -234,6 +257,8 @@ class ListingForm(ServiceErrorsMixin, forms.Form):
             "capacity": 1,
             "lead_time_hours": 24,
             "max_advance_days": 90,
+            "instant_book": True,
+            "cancellation_policy": CancellationPolicy.MODERATE,
         }
 
     @classmethod
@@ -242,7 +267,7 @@ class ListingForm(ServiceErrorsMixin, forms.Form):
         to show again without judging them yet."""
         initial = {key: data.get(key) for key in data if key not in {"csrfmiddlewaretoken", "refresh", "partial"}}
         if "title" in data:  # a whole form was sent: an unticked box is not there at all
-            for name in ("ships", "pickup"):
+            for name in ("ships", "pickup", "instant_book"):
                 initial[name] = name in data
         return initial
 
@@ -325,8 +350,9 @@ class ListingForm(ServiceErrorsMixin, forms.Form):
                 definition["name"]: cleaned.get(ATTRIBUTE_PREFIX + definition["name"]) for definition in self.schema
             },
         }
-        kind_fields = ITEM_FIELDS if cleaned["kind"] == ListingKind.ITEM else BOOKING_FIELDS
+        kind_fields = ITEM_FIELDS if cleaned["kind"] == ListingKind.ITEM else (*BOOKING_FIELDS, "instant_book")
         data.update({name: cleaned[name] for name in kind_fields})
+        data["cancellation_policy"] = cleaned["cancellation_policy"]
         return data
 
 
@@ -346,7 +372,15 @@ def attribute_field(definition: dict[str, Any]) -> forms.Field:
         )
     if kind == "integer":
         return forms.IntegerField(
-            label=label, required=required, min_value=definition.get("min"), max_value=definition.get("max")
+            label=label,
+            required=required,
+            min_value=definition.get("min"),
+            max_value=definition.get("max"),
+            error_messages={
+                "invalid": _("Enter a whole number."),
+                "min_value": _("Enter %(limit_value)s or more."),
+                "max_value": _("Enter %(limit_value)s or less."),
+            },
         )
     if kind == "boolean":
         return forms.BooleanField(label=label, required=False)

@@ -65,11 +65,16 @@ def price_decimal(amount: int, currency: str = "GBP") -> str:
 
 
 @register.filter
-def money(amount: int | None, currency: str = "GBP") -> str:
-    """A localised price with its currency: "£24.00", "€1,250.00"."""
-    if amount is None:
+def money(amount: int | str | None, currency: str = "GBP") -> str:
+    """Minor units as a localised price with its currency: 2400 → "£24.00", 125000 "EUR" → "€1,250.00" (grouping
+    and decimal mark follow the language); nothing for a missing or non-numeric amount."""
+    if amount in (None, ""):
         return ""
-    value = number_format(price_major(amount, currency), _decimals(currency), use_l10n=True, force_grouping=True)
+    try:
+        major = price_major(int(amount), currency)
+    except (TypeError, ValueError):
+        return ""
+    value = number_format(major, _decimals(currency), use_l10n=True, force_grouping=True)
     symbol = CURRENCY_SYMBOLS.get(currency)
     return f"{symbol}{value}" if symbol else f"{value} {currency}"
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from datetime import date, time
 
 import pytest
@@ -13,6 +15,7 @@ from PIL import Image
 
 from listings.forms import parse_major_price
 from listings.models import AvailabilityException, Listing, ListingPhoto, ListingStatus
+from listings.templatetags.listing_tags import money
 from tests.factories import MemberFactory
 from tests.listings import factories as f
 
@@ -79,6 +82,7 @@ def form_data(cat, **overrides) -> dict:
         "capacity": "1",
         "lead_time_hours": "24",
         "max_advance_days": "90",
+        "cancellation_policy": "moderate",
         "location_name": "Bristol",
         "latitude": "51.4545",
         "longitude": "-2.5879",
@@ -110,6 +114,17 @@ def png_bytes(size=(64, 48), mode="RGB") -> bytes:
     buffer = io.BytesIO()
     Image.new(mode, size).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A PNG of a few dozen bytes whose header claims `width`×`height` pixels: a decompression bomb."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    pixels = zlib.compress(b"\0" * 64)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 
 # --- creating and editing --------------------------------------------------------------------------------------------
@@ -234,6 +249,22 @@ def test_an_attribute_value_outside_the_schema_is_refused(client, seller, goods)
     assert not Listing.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("minutes", "message"),
+    [("1000", "Enter 480 or less."), ("5", "Enter 15 or more."), ("two hours", "Enter a whole number.")],
+)
+def test_a_number_outside_the_attributes_range_is_refused(client, seller, lessons, minutes, message):
+    # when a booking's session length is outside the schema's 15 to 480 minutes, or not a number
+    response = client.post(
+        CREATE,
+        form_data(lessons, kind="booking", attr_condition=None, attr_size=None, attr_session_minutes=minutes),
+    )
+    # then that field says what it accepts, and nothing is saved
+    assert response.context["form"].errors["attr_session_minutes"] == [message]
+    assert f'href="#id_attr_session_minutes">Session length (minutes): {message}' in page(response)
+    assert not Listing.objects.exists()
+
+
 def test_a_required_attribute_left_empty_is_shown_on_its_field(client, seller, goods):
     response = client.post(CREATE, form_data(goods, attr_condition=""))
     assert response.context["form"].errors["attr_condition"] == ["This field is required."]
@@ -311,6 +342,89 @@ def test_a_failed_save_and_publish_keeps_the_changes_and_lists_the_problems(clie
     assert (listing.title, listing.status) == ("Teal mug, renamed", ListingStatus.DRAFT)
 
 
+# --- instant booking and the cancellation policy ----------------------------------------------------------------
+
+
+def booking_form_data(cat, **overrides) -> dict:
+    return form_data(
+        cat,
+        kind="booking",
+        title="Wheel-throwing lesson",
+        price="30",
+        capacity="4",
+        attr_condition=None,
+        attr_size=None,
+        attr_skill_level="beginner",
+        **overrides,
+    )
+
+
+def fieldset_with(html: str, name: str) -> str:
+    """The <fieldset> element around the control named `name`."""
+    control = html.index(f'name="{name}"')
+    return html[html.rindex("<fieldset", 0, control) : html.index("</fieldset>", control)]
+
+
+def test_instant_booking_is_offered_for_bookings_on_by_default(client, seller, lessons):
+    # when a seller opens the form
+    html = page(client.get(CREATE, {"category": lessons.pk}))
+    # then instant booking sits with the booking settings, ticked, and says what unticking it means
+    bookings = fieldset_with(html, "instant_book")
+    assert bookings.startswith('<fieldset data-kind-only="booking">')
+    assert '<input type="checkbox" name="instant_book" aria-describedby="id_instant_book_helptext"' in bookings
+    assert 'id="id_instant_book" checked>' in bookings
+    assert "you accept or decline it within 24 hours." in bookings
+    # and the cancellation policy is offered for every kind, moderate unless the seller picks another
+    policy = fieldset_with(html, "cancellation_policy")
+    assert "data-kind-only" not in policy
+    assert "How much buyers get back if they cancel." in policy
+    assert 'value="moderate" id="id_cancellation_policy_1" required checked>' in policy
+    assert "Strict: half refund until 7 days before, none after" in policy
+
+
+def test_a_booking_can_take_requests_with_a_strict_policy(client, seller, lessons):
+    # when a seller unticks instant booking (an unticked box is not sent) and picks the strict policy
+    response = client.post(CREATE, booking_form_data(lessons, cancellation_policy="strict"))
+    # then buyers of this booking send requests, and the strict policy applies
+    assert response.status_code == 302
+    listing = Listing.objects.get()
+    assert (listing.kind, listing.instant_book, listing.cancellation_policy) == ("booking", False, "strict")
+
+
+def test_an_item_keeps_its_cancellation_policy_and_ignores_instant_booking(client, seller, goods):
+    # when an item is saved with a policy (and a stray instant-booking value from the hidden booking settings)
+    client.post(CREATE, form_data(goods, cancellation_policy="flexible", instant_book=None))
+    # then the policy is saved and instant booking keeps its default: it only means something for bookings
+    listing = Listing.objects.get()
+    assert (listing.kind, listing.cancellation_policy, listing.instant_book) == ("item", "flexible", True)
+
+
+def test_editing_shows_and_changes_instant_booking_and_the_policy(client, seller, lessons):
+    # given a booking that takes requests under the strict policy
+    client.post(CREATE, booking_form_data(lessons, cancellation_policy="strict"))
+    listing = Listing.objects.get()
+    # when the seller opens it, the form shows those choices
+    html = page(client.get(edit_url(listing)))
+    checkbox = html[html.index('name="instant_book"') :].split(">")[0]
+    assert "checked" not in checkbox
+    assert "checked" in html[html.index('value="strict"') :].split(">")[0]
+    # and when they switch to instant booking and the flexible policy, both are saved
+    client.post(edit_url(listing), booking_form_data(lessons, instant_book="on", cancellation_policy="flexible"))
+    listing.refresh_from_db()
+    assert (listing.instant_book, listing.cancellation_policy) == (True, "flexible")
+
+
+@pytest.mark.parametrize("policy", ["", "lenient"])
+def test_a_missing_or_unknown_cancellation_policy_is_refused(client, seller, goods, policy):
+    response = client.post(CREATE, form_data(goods, cancellation_policy=policy))
+    assert response.status_code == 200
+    expected = "Choose a cancellation policy." if not policy else "Choose flexible, moderate or strict."
+    assert response.context["form"].errors["cancellation_policy"] == [expected]
+    assert f'href="#id_cancellation_policy">Cancellation policy: {expected}' in page(response)
+    assert 'id="id_cancellation_policy"' in page(response)  # the link's target: the policy's fieldset
+    assert not Listing.objects.exists()
+
+
 # --- photos -------------------------------------------------------------------------------------------------------
 
 
@@ -345,8 +459,16 @@ def test_a_photo_needs_a_description(client, seller, goods):
         (lambda: SimpleUploadedFile("mug.png", b"<html>not an image</html>", "image/png"), "Upload a valid image"),
         (lambda: SimpleUploadedFile("bomb.png", png_bytes((10_000, 10_000), "1"), "image/png"), "too many pixels"),
         (lambda: SimpleUploadedFile("huge.png", b"\0" * (11 * 1024 * 1024), "image/png"), "The image is too large"),
+        (
+            lambda: SimpleUploadedFile("holiday.jpg", b"\xff\xd8" + b"\0" * (60 * 1024 * 1024), "image/jpeg"),
+            "The image is too large (60.0 MB); the limit is 10 MB.",
+        ),
+        (
+            lambda: SimpleUploadedFile("tiny.png", png_declaring(30_000, 30_000), "image/png"),
+            "The image has too many pixels; the limit is 40 million.",
+        ),
     ],
-    ids=["not-an-image", "decompression-bomb", "over-10-mb"],
+    ids=["not-an-image", "decompression-bomb", "over-10-mb", "60-mb", "declares-30000x30000"],
 )
 @pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 def test_a_bad_photo_is_refused_with_a_clear_message(client, seller, goods, media_root, upload, message):
@@ -369,8 +491,9 @@ def test_an_eleventh_photo_is_refused(client, seller, goods):
     assert "the most a listing can have" in html
     # when the seller posts another one anyway
     response = client.post(photos_url(listing), {"image": f.png_upload(), "alt": "One more"})
-    # then they are told the limit and the listing keeps ten
+    # then they are told the limit, beside the note that replaced the form, and the listing keeps ten
     assert response.context["form"].errors["image"] == ["A listing has at most 10 photos."]
+    assert "<li>A listing has at most 10 photos.</li>" in page(response)
     assert listing.photos.count() == 10
 
 
@@ -638,3 +761,27 @@ def test_the_last_photo_of_a_live_listing_cannot_be_removed(client):
     # then it stays, and they are told why
     assert listing.photos.count() == 1
     assert "keeps at least one photo" in response.content.decode()
+
+
+# --- prices and styles on the seller's pages ------------------------------------------------------------------
+
+
+def test_my_listings_shows_a_bookings_price_with_its_unit(client, seller, lessons):
+    f.draft(seller, lessons, **f.booking_overrides(price_amount=3050))
+    assert "£30.50 per hour" in page(client.get(MINE))
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "shown"),
+    [(2400, "GBP", "£24.00"), (125000, "EUR", "€1,250.00"), (5, "USD", "$0.05"), (None, "GBP", ""), ("", "GBP", "")],
+)
+def test_the_money_filter_shows_minor_units_as_a_price(amount, currency, shown):
+    assert money(amount, currency) == shown
+
+
+def test_seller_pages_use_the_site_stylesheet_not_inline_styles(client, seller, lessons):
+    listing = f.draft(seller, lessons, **f.booking_overrides())
+    for url in (MINE, CREATE, edit_url(listing), photos_url(listing), availability_url(listing)):
+        html = page(client.get(url))
+        assert "<style" not in html, url
+        assert "/static/css/guildhall.css" in html, url
