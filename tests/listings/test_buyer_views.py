@@ -487,3 +487,18 @@ def test_the_search_page_filters_by_seller_rating_and_sorts_by_it(client, goods)
     page = client.get(SEARCH, {"sort": "rating"}).content.decode()
     assert page.index(top.title) < page.index(other.title)
     assert client.get(SEARCH, {"min_rating": "9"}).status_code == 200  # not a choice: a form error, not a crash
+
+
+def test_json_ld_carries_the_aggregate_rating_once_the_listing_has_reviews(client, mug):
+    from decimal import Decimal
+
+    assert "aggregateRating" not in json_ld(client.get(mug.get_absolute_url()).content.decode())
+    services.listing_rating_set(listing_id=mug.pk, average=Decimal("4.67"), count=3)
+    data = json_ld(client.get(mug.get_absolute_url()).content.decode())
+    assert data["aggregateRating"] == {
+        "@type": "AggregateRating",
+        "ratingValue": "4.67",
+        "reviewCount": 3,
+        "bestRating": "5",
+        "worstRating": "1",
+    }
