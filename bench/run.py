@@ -934,15 +934,21 @@ def markdown(report: dict[str, Any]) -> str:
         )
     share = ", ".join(f"{w} {v:.0%}" for w, v in report["keyword_share"].items())
     seed_info = report["seed"]
+    if "reused" in seed_info:
+        seeding = "Seeding: none; measured a database an earlier run of the same scale had loaded."
+    else:
+        seeding = (
+            f"Seeding: {seed_info['seconds']} s ({seed_info['seconds_without_migrate']} s without migrations): "
+            + ", ".join(f"{k} {v} s" for k, v in seed_info["phases"].items())
+            + ". Table sizes: "
+            + ", ".join(f"{k} {v}" for k, v in seed_info["sizes"].items())
+            + "."
+        )
     lines += [
         "",
         f"Share of listings matching the common words: {share}.",
         "",
-        f"Seeding: {seed_info['seconds']} s ({seed_info['seconds_without_migrate']} s without migrations): "
-        + ", ".join(f"{k} {v} s" for k, v in seed_info["phases"].items())
-        + ". Table sizes: "
-        + ", ".join(f"{k} {v}" for k, v in seed_info["sizes"].items())
-        + ".",
+        seeding,
         "",
         "PostgreSQL settings: " + ", ".join(f"{k}={v}" for k, v in report["postgres_settings"].items()) + ".",
     ]
@@ -958,8 +964,10 @@ def run(
     samples: int = 20,
     budget_s: float = 30.0,
     seed_value: int = 20240601,
+    database_url: str | None = None,
 ) -> Path:
-    """Runs the whole bench; returns the JSON file written."""
+    """Runs the whole bench; returns the JSON file written. With `database_url`, measures a database an earlier
+    run loaded (same scale and seed) instead of starting and loading a new one: repeat measurements in minutes."""
     name, n = scale_parse(scale if scale is not None else os.environ.get("BENCH_SCALE"))
     out = Path(out) if out else RESULTS_DIR
     out.mkdir(parents=True, exist_ok=True)
@@ -967,12 +975,18 @@ def run(
     workdir = Path(tempfile.mkdtemp(prefix="guildhall-bench-"))
     os.chmod(workdir, 0o755)  # noqa: S103 - the postgres user runs the server from inside it
     atexit_cleanup(workdir)
-    log(f"scale {name}: {n:,} listings; PostgreSQL in {workdir}")
-    url = database_start(workdir)
-    django_configure(url, workdir)
+    if database_url:
+        log(f"scale {name}: measuring the database at {database_url}")
+        url = database_url
+        django_configure(url, workdir)
+        seed_info: dict[str, Any] = {"reused": database_url}
+    else:
+        log(f"scale {name}: {n:,} listings; PostgreSQL in {workdir}")
+        url = database_start(workdir)
+        django_configure(url, workdir)
+        seed_info = seed(n, url, rng)
     from django.db import connection
 
-    seed_info = seed(n, url, rng)
     text = TextMaker(random.Random(seed_value + 1))
     with raw_connect(url) as conn:
         slugs = [
@@ -1086,8 +1100,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--budget", type=float, default=float(os.environ.get("BENCH_BUDGET", 30)), help="seconds per case at most"
     )
+    parser.add_argument("--database-url", help="measure a database an earlier run loaded instead of loading one")
     args = parser.parse_args(argv)
-    run(args.scale, out=args.out, samples=args.samples, budget_s=args.budget)
+    run(args.scale, out=args.out, samples=args.samples, budget_s=args.budget, database_url=args.database_url)
     return 0
 
 
