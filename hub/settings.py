@@ -325,6 +325,11 @@ PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", default="stripe" if STRIPE_SECRET_KEY e
 # contact details pass unmasked) and who an order's parties are (for a thread about an order).
 MESSAGING_PAID_ORDER_CHECK = "orders.hooks.paid_order_exists"
 MESSAGING_ORDER_PARTIES = "orders.hooks.order_parties"
+# Stripe signs the Connect endpoint's events (sellers' accounts: account.updated, payout.paid) with its own secret.
+STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET", default="")
+# Celery tasks outside orders/tasks.py: webhook processing and transfers to connected accounts.
+CELERY_IMPORTS = ["orders.webhooks", "orders.connect"]
+CELERY_BEAT_SCHEDULE["orders-stripe-events-retry"] = {"task": "orders.stripe_events_retry", "schedule": 10 * 60}
 
 # --- Wagtail ------------------------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Guildhall"

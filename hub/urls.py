@@ -29,6 +29,7 @@ urlpatterns = [
     path("messages/", include("community.messaging.urls")),
     path("listings/", include("listings.urls")),
     path("sell/", include("listings.urls_sell")),
+    path("", include("orders.connect")),  # /payouts/stripe/… (Connect onboarding) and /webhooks/stripe/
     path("sitemap.xml", include("listings.sitemaps")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((api_v1, "api"))),

@@ -170,3 +170,23 @@ def pytest_load_initial_conftests(early_config, parser, args):
 
 def server_missing(name: str) -> bool:
     return name in os.environ.get("GUILDHALL_TEST_MISSING", "")
+
+
+# --- Fake Stripe ------------------------------------------------------------------------------------------------
+
+
+def start_stripe_fake():
+    """Starts the fake Stripe server (localstripe plus the Connect routes of tests/orders/stripe_fake.py) in this
+    process, bound to 127.0.0.1 only and keeping its state in memory (localstripe's CLI binds every interface and
+    pickles its state to /tmp)."""
+    from tests.orders.stripe_fake import FakeStripe
+
+    return FakeStripe.start()
+
+
+@pytest.fixture(scope="session")
+def stripe_server():
+    """The fake Stripe server, started on first use, once per test process (each xdist worker has its own)."""
+    server = start_stripe_fake()
+    yield server
+    server.stop()

@@ -22,6 +22,7 @@ from orders.gateways.base import (
 
 GATEWAYS: dict[str, str] = {
     "offline": "orders.gateways.offline.OfflineGateway",
+    "stripe": "orders.gateways.stripe.StripeGateway",
 }
 
 __all__ = [

@@ -17,6 +17,15 @@ from .orders import (
     ReminderKind,
 )
 from .pricing import BPS_DENOMINATOR, CategoryCommission, CommissionConfig, CommissionPromotion, PromotionRule
+from .stripe import (
+    StripeAccount,
+    StripeConnectedPayout,
+    StripeEvent,
+    StripeEventStatus,
+    StripePayment,
+    StripeTransfer,
+)
+
 
 __all__ = [
     "BPS_DENOMINATOR",
@@ -45,5 +54,11 @@ __all__ = [
     "PromotionRule",
     "Refund",
     "ReminderKind",
+    "StripeAccount",
+    "StripeConnectedPayout",
+    "StripeEvent",
+    "StripeEventStatus",
+    "StripePayment",
+    "StripeTransfer",
     "TransactionKind",
 ]
