@@ -39,7 +39,7 @@ def embedded_site(tmp_path_factory):
         [sys.executable, "scripts/run.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + 300  # migrating every app on SQLite, then seeding, on a busy 2-core machine
     while True:
         try:
             if requests.get(base + "/healthz", timeout=2).status_code in (200, 503):
