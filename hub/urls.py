@@ -17,6 +17,7 @@ api_v1 = [
     path("me", MeView.as_view(), name="me"),
     path("", include("listings.api_urls")),
     path("", include("community.messaging.api_urls")),
+    path("", include("mentoring.api_urls")),
 ]
 
 urlpatterns = [
@@ -29,6 +30,7 @@ urlpatterns = [
     path("messages/", include("community.messaging.urls")),
     path("listings/", include("listings.urls")),
     path("sell/", include("listings.urls_sell")),
+    path("mentoring/", include("mentoring.urls")),
     path("", include("orders.connect")),  # /payouts/stripe/… (Connect onboarding) and /webhooks/stripe/
     path("sitemap.xml", include("listings.sitemaps")),
     path("i18n/", include("django.conf.urls.i18n")),

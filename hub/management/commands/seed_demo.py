@@ -14,6 +14,7 @@ from community.models import Member, Role, RoleGrant, SellerStage
 from community.services import profile_update, role_grant, verification_email_record
 from hub.models import HomePage, SiteSettings, StandardPage
 from listings.demo import seed_listings
+from mentoring.demo import seed_mentoring
 
 DEMO_PASSWORD = "guildhall-demo"
 # The demo members whose listings `seed_listings` publishes, in the order it expects them.
@@ -78,7 +79,9 @@ class Command(BaseCommand):
             created = self.seed_members()
             new_listings = self.seed_listings()
             self.seed_pages()
+            mentoring = seed_mentoring(password=DEMO_PASSWORD)
         self.stdout.write(f"Demo listings: {new_listings} new.")
+        self.stdout.write(f"Demo mentoring: {mentoring}.")
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new members)."))
 
     def seed_listings(self) -> int:
