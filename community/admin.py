@@ -144,4 +144,6 @@ class NotificationAdmin(admin.ModelAdmin):
     list_select_related = ["member"]
     raw_id_fields = ["member"]
 
+
+from community.forums import admin as _forums_admin  # noqa: E402, F401 - registers the forum models
 from community.messaging import admin as _messaging_admin  # noqa: E402, F401 - registers the flag admin

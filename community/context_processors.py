@@ -7,7 +7,11 @@ from community.models import Role
 def navigation(request) -> dict:
     """The main navigation, adapted to the member's roles."""
     user = getattr(request, "user", None)
-    items = [{"label": _("Home"), "url": "/"}, {"label": _("Browse"), "url": reverse("listings:search")}]
+    items = [
+        {"label": _("Home"), "url": "/"},
+        {"label": _("Browse"), "url": reverse("listings:search")},
+        {"label": _("Forum"), "url": reverse("forums:index")},
+    ]
     if user is None or not user.is_authenticated:
         return {"nav_items": items}
     roles = {grant.role for grant in user.role_grants.all()}

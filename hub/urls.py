@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("listings.api_urls")),
     path("", include("community.messaging.api_urls")),
     path("", include("mentoring.api_urls")),
+    path("forum/", include("community.forums.api_urls")),
 ]
 
 urlpatterns = [
@@ -31,6 +32,7 @@ urlpatterns = [
     path("listings/", include("listings.urls")),
     path("sell/", include("listings.urls_sell")),
     path("mentoring/", include("mentoring.urls")),
+    path("forum/", include("community.forums.urls")),
     path("", include("orders.connect")),  # /payouts/stripe/… (Connect onboarding) and /webhooks/stripe/
     path("sitemap.xml", include("listings.sitemaps")),
     path("i18n/", include("django.conf.urls.i18n")),

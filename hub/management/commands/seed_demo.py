@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from wagtail.models import Page, Site
 
+from community.forums.demo import seed_forums
 from community.models import Member, Role, RoleGrant, SellerStage
 from community.services import profile_update, role_grant, verification_email_record
 from hub.models import HomePage, SiteSettings, StandardPage
@@ -80,8 +81,10 @@ class Command(BaseCommand):
             new_listings = self.seed_listings()
             self.seed_pages()
             mentoring = seed_mentoring(password=DEMO_PASSWORD)
+            new_topics = seed_forums()
         self.stdout.write(f"Demo listings: {new_listings} new.")
         self.stdout.write(f"Demo mentoring: {mentoring}.")
+        self.stdout.write(f"Demo forum topics: {new_topics} new.")
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new members)."))
 
     def seed_listings(self) -> int:

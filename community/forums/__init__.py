@@ -1,0 +1,1 @@
+"""Forums: categories, topics, posts, reactions, watching, flags (see community.models.forums)."""
