@@ -951,6 +951,8 @@ def markdown(report: dict[str, Any]) -> str:
         seeding,
         "",
         "PostgreSQL settings: " + ", ".join(f"{k}={v}" for k, v in report["postgres_settings"].items()) + ".",
+        "",
+        _mentor_intake_line(report.get("mentor_intake")),
     ]
     for title, data in report["explain"].items():
         lines += ["", f"## EXPLAIN ANALYZE: {title}", "", f"{data['note']}", "", "```", data["plan"], "```"]
@@ -1071,6 +1073,7 @@ def run(
         "goals_ms_p95_at_1m": GOALS_MS,
         "cases": [summary_of(c) for c in cases],
         "explain": explains,
+        "mentor_intake": _mentor_intake(),
     }
     report["search"] = report["groups"].get("search")
     report["listing_page"] = report["groups"].get("listing_page")
@@ -1083,6 +1086,25 @@ def run(
     log(f"wrote {json_path} and {stem}.md")
     connection.close()
     return json_path
+
+
+def _mentor_intake() -> dict[str, Any]:
+    """The mentoring programme intake (mentoring.matching.intake) on 2,000 mentees and 500 mentors."""
+    from bench.matching import run as matching_run
+
+    log("mentor intake: 2,000 mentees, 500 mentors")
+    return matching_run()
+
+
+def _mentor_intake_line(result: dict[str, Any] | None) -> str:
+    if not result:
+        return ""
+    return (
+        f"Mentor intake ({result['mentees']:,} mentees, {result['mentors']:,} mentors, {result['places']:,} places): "
+        f"{result['seconds']} s median of {result['repeats']} ({result['seconds_fastest']} s fastest), total score "
+        f"{result['total_score']:,}, {result['assigned']:,} assigned (mean score {result['mean_score']}), "
+        f"{result['unassigned']:,} left for the next intake; deterministic: {result['deterministic']}."
+    )
 
 
 def atexit_cleanup(workdir: Path) -> None:
