@@ -11,6 +11,7 @@ def navigation(request) -> dict:
         {"label": _("Home"), "url": "/"},
         {"label": _("Browse"), "url": reverse("listings:search")},
         {"label": _("Forum"), "url": reverse("forums:index")},
+        {"label": _("Playbooks"), "url": "/playbooks/"},
     ]
     if user is None or not user.is_authenticated:
         return {"nav_items": items}

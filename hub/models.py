@@ -25,7 +25,7 @@ class HomePage(Page):
 
     max_count = 1
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["hub.StandardPage"]
+    subpage_types = ["hub.StandardPage", "playbooks.PlaybookIndexPage"]
 
     content_panels = [
         *Page.content_panels,

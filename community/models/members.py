@@ -56,6 +56,13 @@ class Member(AbstractUser):
         profile = getattr(self, "profile", None)
         return profile.display_name if profile and profile.display_name else self.email
 
+    def get_full_name(self) -> str:
+        """What Wagtail's admin (dashboard, workflow history) shows for a member: the display name."""
+        return str(self.display_name)
+
+    def get_short_name(self) -> str:
+        return str(self.display_name)
+
     @property
     def display_name(self) -> str:
         profile = getattr(self, "profile", None)

@@ -16,6 +16,7 @@ from community.services import profile_update, role_grant, verification_email_re
 from hub.models import HomePage, SiteSettings, StandardPage
 from listings.demo import seed_listings
 from mentoring.demo import seed_mentoring
+from playbooks.demo import seed_playbooks
 
 DEMO_PASSWORD = "guildhall-demo"
 # The demo members whose listings `seed_listings` publishes, in the order it expects them.
@@ -82,9 +83,11 @@ class Command(BaseCommand):
             self.seed_pages()
             mentoring = seed_mentoring(password=DEMO_PASSWORD)
             new_topics = seed_forums()
+            playbooks = len(seed_playbooks(author=Member.objects.get(email=demo_email("facilitator"))))
         self.stdout.write(f"Demo listings: {new_listings} new.")
         self.stdout.write(f"Demo mentoring: {mentoring}.")
         self.stdout.write(f"Demo forum topics: {new_topics} new.")
+        self.stdout.write(f"Demo playbooks: {playbooks}.")
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new members)."))
 
     def seed_listings(self) -> int:
