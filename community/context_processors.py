@@ -17,6 +17,7 @@ def navigation(request) -> dict:
         return {"nav_items": items}
     roles = {grant.role for grant in user.role_grants.all()}
     items.append({"label": _("Sell"), "url": reverse("sell:mine")})
+    items.append({"label": _("Orders"), "url": reverse("orders:mine")})
     items.append({"label": _("Messages"), "url": reverse("messaging:inbox")})
     items.append({"label": _("Mentoring"), "url": reverse("mentoring:home")})
     items.append({"label": _("My profile"), "url": reverse("community:profile", kwargs={"pk": user.pk})})

@@ -175,6 +175,8 @@ CELERY_BEAT_SCHEDULE = {
     "orders-complete": {"task": "orders.orders_complete", "schedule": 15 * 60},
     "orders-reminders": {"task": "orders.reminders_send", "schedule": 10 * 60},
     "orders-gateway-retries": {"task": "orders.gateway_calls_retry", "schedule": 10 * 60},
+    "orders-disputes-escalate": {"task": "orders.disputes_escalate", "schedule": 15 * 60},
+    "orders-reviews-publish": {"task": "orders.reviews_publish", "schedule": 60 * 60},
 }
 
 # --- Accounts -----------------------------------------------------------------------------------------------

@@ -16,9 +16,10 @@ api_v1 = [
     path("auth/token", TokenView.as_view(), name="auth_token"),
     path("me", MeView.as_view(), name="me"),
     path("", include("listings.api_urls")),
+    path("", include("orders.api_urls")),
     path("", include("community.messaging.api_urls")),
-    path("", include("mentoring.api_urls")),
     path("forum/", include("community.forums.api_urls")),
+    path("", include("mentoring.api_urls")),
 ]
 
 urlpatterns = [
@@ -29,10 +30,11 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("members/", include("community.urls")),
     path("messages/", include("community.messaging.urls")),
+    path("forum/", include("community.forums.urls")),
     path("listings/", include("listings.urls")),
     path("sell/", include("listings.urls_sell")),
+    path("orders/", include("orders.urls")),
     path("mentoring/", include("mentoring.urls")),
-    path("forum/", include("community.forums.urls")),
     path("", include("orders.connect")),  # /payouts/stripe/… (Connect onboarding) and /webhooks/stripe/
     path("sitemap.xml", include("listings.sitemaps")),
     path("i18n/", include("django.conf.urls.i18n")),

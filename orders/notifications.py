@@ -1,11 +1,13 @@
 """Order emails: plain text from templates/orders/email/<name>.txt, subjects here. Sent by a Celery task after
-the transaction that caused them has committed (orders.services._notify)."""
+the transaction that caused them has committed (orders.services._notify), which also leaves the same news as an
+in-site notification (`notification_text`)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order
@@ -30,7 +32,26 @@ SUBJECTS = {
     "order_released": _("You have been paid for “%(title)s”"),
     "dispute_opened": _("A problem was reported with “%(title)s”"),
     "dispute_resolved": _("The problem with “%(title)s” was resolved"),
+    "dispute_message": _("New message about the problem with “%(title)s”"),
+    "dispute_proposal": _("A settlement was proposed for “%(title)s”"),
+    "dispute_proposal_declined": _("Your settlement proposal for “%(title)s” was declined"),
+    "dispute_settled": _("The problem with “%(title)s” was settled by agreement"),
+    "dispute_escalated": _("A moderator will decide the problem with “%(title)s”"),
+    "review_received": _("You have a new review for “%(title)s”"),
 }
+
+
+def notification_text(*, order: Order, email: str) -> str:
+    """The in-site notification that goes with an email: its subject."""
+    subject = SUBJECTS.get(email)
+    return str(subject % {"title": order.listing.title}) if subject else order.listing.title
+
+
+def _order_url(order: Order) -> str:
+    try:
+        return reverse("orders:detail", kwargs={"reference": order.reference})
+    except NoReverseMatch:
+        return order.listing.get_absolute_url()
 
 
 def order_email_send(*, order_id: int, email: str, recipient: str) -> bool:
@@ -51,6 +72,8 @@ def order_email_send(*, order_id: int, email: str, recipient: str) -> bool:
         "seller_net": money_display(order.seller_net, order.currency),
         "completes_at": completion_due_at(order),
         "listing_url": site + order.listing.get_absolute_url(),
+        "order_url": site + _order_url(order),
+        "dispute": getattr(order, "dispute", None) if email.startswith("dispute_") else None,
         "site_url": site,
     }
     send_mail(

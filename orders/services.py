@@ -5,9 +5,10 @@ Every transition is one service that locks the order row, checks the move agains
 that can wait (refunds, payouts) to `transaction.on_commit`.
 
 Checkout is the one place a gateway call cannot wait, and a card charge cannot be rolled back with a database
-transaction. So `order_create`
-1. reserves the stock or the time slot and commits an order in `pending_payment` (transaction 1);
-2. charges the card outside any transaction, with an idempotency key derived from the order;
+transaction. So checkout is
+1. `order_create`: reserves the stock or the time slot and commits an order in `pending_payment` with its quote
+   (transaction 1);
+2. `order_pay`: charges the card outside any transaction, with an idempotency key derived from the order;
 3. records the answer (`order_payment_record`, transaction 2): money into escrow and `paid` (or `requested` for a
    request to book), or `cancelled` with the stock or slot given back when the card is declined.
 A charge that needs authentication leaves the order in `pending_payment` until `order_payment_confirm`; one left
@@ -24,18 +25,24 @@ full order (platform: (commission + buyer fee) / total of it, half-up; the payee
 
 from __future__ import annotations
 
+import logging
+import os
+import re
 import uuid
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.http import Http404
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.models import Member, Role
+from community.validators import safe_upload_name, validate_document
 from listings.models import Listing, ListingKind, ListingStatus
 from orders.bookings import booking_window_problems
 from orders.gateways import ChargeResult, PaymentStatus, gateway_get
@@ -56,6 +63,12 @@ from orders.models import (
     Account,
     AccountKind,
     CancelledBy,
+    Dispute,
+    DisputeCategory,
+    DisputeEvidence,
+    DisputeMessage,
+    DisputeOutcome,
+    DisputeStatus,
     GatewayCallStatus,
     LedgerTransaction,
     Order,
@@ -64,11 +77,13 @@ from orders.models import (
     OrderReminder,
     OrderState,
     Payout,
+    ProposalStatus,
     Refund,
+    SettlementProposal,
 )
 from orders.payees import amount_split, listing_payees
-from orders.policies import buyer_refund_amount
 from orders.pricing import money_display, price_quote, ratio_of
+from orders.selectors import cancellation_refund
 from orders.timeouts import (
     BOOKING_AUTO_COMPLETE_AFTER,
     ITEM_AUTO_COMPLETE_AFTER,
@@ -77,6 +92,15 @@ from orders.timeouts import (
 )
 
 DEFAULT_PAYOUT_MINIMUM = 1000
+# A disputed order: the seller answers within this, and the parties may settle between themselves until the
+# second; past either, the beat task hands the dispute to the moderators (dispute_escalate).
+DISPUTE_SELLER_RESPONSE_WINDOW = timedelta(days=3)
+DISPUTE_SETTLEMENT_WINDOW = timedelta(days=7)
+DISPUTE_TEXT_MAX_CHARS = 5_000
+DISPUTE_MAX_FILES = 5
+MODERATORS_NOTIFIED = 50
+
+logger = logging.getLogger(__name__)
 
 
 # --- Helpers ----------------------------------------------------------------------------------------------
@@ -139,10 +163,25 @@ def _transition(
 
 
 def _notify(order: Order, email: str, recipient: str) -> None:
+    """Tells the buyer or the seller what happened: an in-site notification now (pushed after commit) and an
+    email sent by a Celery task after commit."""
+    from orders.notifications import notification_text
     from orders.tasks import email_send
 
+    member = order.buyer if recipient == "buyer" else order.seller
+    if member.is_active:
+        from community.services import notification_create
+
+        notification_create(member=member, text=notification_text(order=order, email=email), url=_order_url(order))
     order_id = order.pk
     transaction.on_commit(lambda: email_send.delay(order_id, email, recipient), robust=True)
+
+
+def _order_url(order: Order) -> str:
+    try:
+        return reverse("orders:detail", kwargs={"reference": order.reference})
+    except NoReverseMatch:  # the order pages are not mounted (a project without orders.urls)
+        return ""
 
 
 def _charge_key(order: Order) -> str:
@@ -301,20 +340,42 @@ def order_create(
     quantity: int | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
-    payment_method: str,
+    payment_method: str | None = None,
 ) -> Order:
-    """Buys an item or books a listing and charges the buyer (see the module docstring for the three steps).
+    """Buys an item or books a listing: takes the stock or the slot and creates the order in `pending_payment`
+    with its quote (transaction 1 of the module docstring). The buyer then pays with `order_pay`; an order left
+    unpaid is abandoned after `PAYMENT_ABANDON_AFTER`, giving the stock or slot back.
 
-    Returns the order: `paid`, `requested` (a request to book, charged and held in escrow), or `pending_payment`
-    when the card needs authentication (then `order_payment_confirm`). A declined card raises a ValidationError
-    on `payment_method` after giving the stock or slot back."""
+    With a `payment_method`, also charges it at once (`order_pay`), for checkouts that take the card with the
+    order: a declined card then raises a ValidationError on `payment_method` after giving the stock or slot back."""
+    if payment_method is not None and not payment_method:
+        raise ValidationError({"payment_method": [_("Choose a payment method.")]})
+    order = _order_reserve(
+        buyer=buyer, listing_id=listing_id, quantity=quantity, start=start, end=end, gateway_name=gateway_get().name
+    )
+    if payment_method is None:
+        return order
+    return order_pay(order_id=order.pk, buyer=buyer, payment_method=payment_method)
+
+
+def order_pay(*, order_id: int, buyer: Member, payment_method: str) -> Order:
+    """Charges the buyer for an order awaiting payment (steps 2 and 3 of the module docstring).
+
+    Returns the order: `paid`, `requested` (a request to book, charged and held in escrow until the seller
+    answers), or still `pending_payment` when the card needs authentication (then `order_payment_confirm`). A
+    declined card cancels the order, gives the stock or slot back and raises a ValidationError on
+    `payment_method` with the gateway's message for the buyer."""
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None:
+        raise Http404
+    _require_role(order, buyer, CancelledBy.BUYER)
     if not payment_method:
         raise ValidationError({"payment_method": [_("Choose a payment method.")]})
-    gateway = gateway_get()
-    order = _order_reserve(
-        buyer=buyer, listing_id=listing_id, quantity=quantity, start=start, end=end, gateway_name=gateway.name
-    )
-    result = gateway.charge(
+    if order.state != OrderState.PENDING_PAYMENT:
+        raise ValidationError({"state": [_("This order is not waiting for a payment.")]})
+    if order.charge_reference:
+        raise ValidationError({"state": [_("This payment is waiting for you to confirm it with your bank.")]})
+    result = gateway_get(order.gateway).charge(
         amount=order.total,
         currency=order.currency,
         payment_method=payment_method,
@@ -503,18 +564,7 @@ def order_cancel(*, order_id: int, actor: Member, note: str = "") -> Order:
         raise ValidationError({"state": [_("Decline the request instead.")]})
     now = timezone.now()
     held = escrow_balance(order=order)
-    if role == CancelledBy.SELLER or order.state in {OrderState.PENDING_PAYMENT, OrderState.REQUESTED}:
-        refund = held
-    else:
-        policy_refund = buyer_refund_amount(
-            total=order.total,
-            policy=order.cancellation_policy,
-            kind=order.kind,
-            now=now,
-            starts_at=order.starts_at,
-            delivered=order.fulfilled_at is not None,
-        )
-        refund = min(held, policy_refund)
+    refund = cancellation_refund(order=order, role=role, held=held, now=now)
     _transition(order, OrderState.CANCELLED, actor=actor, note=note, amount=refund, cancelled_at=now, cancelled_by=role)
     _refund(order, amount=refund, key=f"order:{order.reference}:refund:cancelled")
     if _release_rest(order):
@@ -629,38 +679,309 @@ def order_complete(*, order_id: int, actor: Member | None = None) -> Order:
 # --- Disputes ---------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def order_dispute_open(*, order_id: int, buyer: Member, note: str) -> Order:
-    """The buyer reports a problem: the money stays in escrow until a moderator resolves it."""
-    order = _order_locked(order_id)
-    _require_role(order, buyer, CancelledBy.BUYER)
-    note = (note or "").strip()
-    if not note:
-        raise ValidationError({"note": [_("Say what went wrong.")]})
-    _transition(order, OrderState.DISPUTED, actor=buyer, note=note)
-    _notify(order, "dispute_opened", "seller")
-    return order
+def _is_moderator(member: Member) -> bool:
+    return bool(member.is_staff or member.has_role(Role.MODERATOR))
 
 
-@transaction.atomic
-def order_dispute_resolve(*, order_id: int, moderator: Member, refund_amount: int, note: str = "") -> Order:
-    """A moderator settles a dispute: `refund_amount` back to the buyer, the rest released as usual."""
-    if not (moderator.is_staff or moderator.has_role(Role.MODERATOR)):
-        raise PermissionDenied(_("Only moderators resolve disputes."))
+def _text_clean(value: str, *, field: str, required_message: str, limit: int = DISPUTE_TEXT_MAX_CHARS) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: [required_message]})
+    if len(value) > limit:
+        raise ValidationError({field: [_("Keep it under %(limit)s characters.") % {"limit": f"{limit:,}"}]})
+    return value
+
+
+def _evidence_check(files: Sequence) -> list[bool]:
+    """Checks each file before anything is saved: an image or PDF within the size and pixel limits, by content.
+    Returns whether each one is an image."""
+    if len(files) > DISPUTE_MAX_FILES:
+        raise ValidationError({"evidence": [_("Add at most %(n)s files at a time.") % {"n": DISPUTE_MAX_FILES}]})
+    kinds = []
+    for file in files:
+        try:
+            validate_document(file)
+        except ValidationError as error:
+            name = os.path.basename(str(getattr(file, "name", "") or ""))[:60]
+            raise ValidationError(
+                {"evidence": [_("%(name)s: %(problem)s") % {"name": name, "problem": " ".join(error.messages)}]}
+            ) from error
+        file.seek(0)
+        kinds.append(file.read(5) != b"%PDF-")
+        file.seek(0)
+    return kinds
+
+
+def _evidence_store(dispute: Dispute, member: Member, files: Sequence, kinds: list[bool]) -> None:
+    for file, is_image in zip(files, kinds, strict=True):
+        original = os.path.basename(str(getattr(file, "name", "") or "").replace("\\", "/"))
+        stored_name = safe_upload_name(file, stem="evidence")
+        extension = stored_name.rsplit(".", 1)[-1]
+        stem = re.sub(r"[^\w.\- ()]+", "-", os.path.splitext(original)[0]).strip(" .-")[:60] or "evidence"
+        file.name = stored_name
+        DisputeEvidence.objects.create(
+            dispute=dispute,
+            uploaded_by=member,
+            file=file,
+            name=f"{stem}.{extension}",
+            size=getattr(file, "size", 0) or 0,
+            is_image=is_image,
+        )
+
+
+def _dispute_locked(order_id: int) -> tuple[Order, Dispute]:
+    """The order and its dispute, both locked (the order first, as every order service locks it)."""
     order = _order_locked(order_id)
-    _check_move(order, OrderState.RESOLVED)
+    dispute = Dispute.objects.select_for_update().filter(order=order).first()
+    if dispute is None:
+        raise ValidationError({"state": [_("There is no dispute on this order.")]})
+    return order, dispute
+
+
+def _dispute_party_or_moderator(order: Order, member: Member) -> str:
+    """The member's part in a dispute: buyer, seller or moderator; anyone else is told it does not exist."""
+    if member.pk in (order.buyer_id, order.seller_id):
+        return _role_of(order, member)
+    if _is_moderator(member):
+        return "moderator"
+    raise Http404
+
+
+def _dispute_require_open(dispute: Dispute) -> None:
+    if not dispute.is_open:
+        raise ValidationError({"state": [_("This dispute is closed.")]})
+
+
+def _dispute_outcome(refund_amount: int, held: int) -> str:
+    if refund_amount == 0:
+        return DisputeOutcome.RELEASE
+    return DisputeOutcome.FULL_REFUND if refund_amount >= held else DisputeOutcome.PARTIAL_REFUND
+
+
+def _dispute_close(
+    order: Order, dispute: Dispute, *, refund_amount: int, actor: Member, note: str, status: str
+) -> Order:
+    """Ends a dispute: `refund_amount` back to the buyer, what escrow still holds released as usual."""
     held = escrow_balance(order=order)
     if not isinstance(refund_amount, int) or isinstance(refund_amount, bool) or not 0 <= refund_amount <= held:
         raise ValidationError(
             {"refund_amount": [_("Refund from 0 to %(n)s.") % {"n": money_display(held, order.currency)}]}
         )
     now = timezone.now()
-    _transition(order, OrderState.RESOLVED, actor=moderator, note=note, amount=refund_amount)
+    _transition(order, OrderState.RESOLVED, actor=actor, note=note, amount=refund_amount)
     _refund(order, amount=refund_amount, key=f"order:{order.reference}:refund:resolved")
     if _release_rest(order):
         order.released_at = now
         order.save(update_fields=["released_at", "updated_at"])
     _assert_escrow_empty(order)
+    dispute.status = status
+    dispute.outcome = _dispute_outcome(refund_amount, held)
+    dispute.refund_amount = refund_amount
+    dispute.closed_at = now
+    dispute.save(update_fields=["status", "outcome", "refund_amount", "closed_at"])
+    dispute.proposals.filter(status=ProposalStatus.PENDING).update(status=ProposalStatus.WITHDRAWN, answered_at=now)
+    return order
+
+
+@transaction.atomic
+def order_dispute_open(
+    *,
+    order_id: int,
+    buyer: Member,
+    note: str,
+    category: str = DisputeCategory.OTHER,
+    evidence: Sequence = (),
+) -> Order:
+    """The buyer reports a problem while the money is held: escrow is frozen (a disputed order neither completes
+    nor releases), the seller has `DISPUTE_SELLER_RESPONSE_WINDOW` to answer, and the parties may settle between
+    themselves until `DISPUTE_SETTLEMENT_WINDOW` has passed; then a moderator decides (`order_dispute_resolve`).
+    `evidence`: images or PDFs, checked by content and stored privately."""
+    order = _order_locked(order_id)
+    _require_role(order, buyer, CancelledBy.BUYER)
+    note = _text_clean(note, field="note", required_message=_("Say what went wrong."))
+    if category not in DisputeCategory.values:
+        raise ValidationError({"category": [_("Choose what went wrong.")]})
+    _check_move(order, OrderState.DISPUTED)
+    kinds = _evidence_check(evidence)
+    now = timezone.now()
+    _transition(order, OrderState.DISPUTED, actor=buyer, note=note)
+    dispute = Dispute.objects.create(
+        order=order,
+        opened_by=buyer,
+        category=category,
+        description=note,
+        respond_by=now + DISPUTE_SELLER_RESPONSE_WINDOW,
+        settle_by=now + DISPUTE_SETTLEMENT_WINDOW,
+    )
+    _evidence_store(dispute, buyer, evidence, kinds)
+    _notify(order, "dispute_opened", "seller")
+    return order
+
+
+@transaction.atomic
+def dispute_message_add(*, order_id: int, author: Member, body: str, evidence: Sequence = ()) -> DisputeMessage | None:
+    """A party (or a moderator) writes in an open dispute, with optional evidence files. The seller's first
+    message is their answer: it stops the clock of `DISPUTE_SELLER_RESPONSE_WINDOW`."""
+    order, dispute = _dispute_locked(order_id)
+    role = _dispute_party_or_moderator(order, author)
+    _dispute_require_open(dispute)
+    kinds = _evidence_check(evidence)
+    body = (body or "").strip()
+    if not body and not evidence:
+        raise ValidationError({"body": [_("Write a message or add a file.")]})
+    if len(body) > DISPUTE_TEXT_MAX_CHARS:
+        limit = f"{DISPUTE_TEXT_MAX_CHARS:,}"
+        raise ValidationError({"body": [_("Keep it under %(limit)s characters.") % {"limit": limit}]})
+    message = DisputeMessage.objects.create(dispute=dispute, author=author, body=body) if body else None
+    _evidence_store(dispute, author, evidence, kinds)
+    if role == CancelledBy.SELLER and dispute.seller_responded_at is None:
+        dispute.seller_responded_at = timezone.now()
+        dispute.save(update_fields=["seller_responded_at"])
+    if role != CancelledBy.BUYER:
+        _notify(order, "dispute_message", "buyer")
+    if role != CancelledBy.SELLER:
+        _notify(order, "dispute_message", "seller")
+    return message
+
+
+@transaction.atomic
+def dispute_proposal_create(*, order_id: int, member: Member, refund_amount: int, note: str = "") -> SettlementProposal:
+    """A party proposes a settlement: `refund_amount` back to the buyer, the rest to the seller. It replaces the
+    party's or the other party's proposal still waiting for an answer."""
+    order, dispute = _dispute_locked(order_id)
+    role = _role_of(order, member)
+    _dispute_require_open(dispute)
+    held = escrow_balance(order=order)
+    if not isinstance(refund_amount, int) or isinstance(refund_amount, bool) or not 0 <= refund_amount <= held:
+        raise ValidationError(
+            {"refund_amount": [_("Propose a refund from 0 to %(n)s.") % {"n": money_display(held, order.currency)}]}
+        )
+    note = (note or "").strip()[:DISPUTE_TEXT_MAX_CHARS]
+    now = timezone.now()
+    dispute.proposals.filter(status=ProposalStatus.PENDING).update(status=ProposalStatus.WITHDRAWN, answered_at=now)
+    proposal = SettlementProposal.objects.create(
+        dispute=dispute, proposed_by=member, refund_amount=refund_amount, note=note
+    )
+    if role == CancelledBy.SELLER and dispute.seller_responded_at is None:
+        dispute.seller_responded_at = now
+        dispute.save(update_fields=["seller_responded_at"])
+    _notify(order, "dispute_proposal", "seller" if role == CancelledBy.BUYER else "buyer")
+    return proposal
+
+
+def _proposal_locked(proposal_id: int, member: Member) -> tuple[Order, Dispute, SettlementProposal]:
+    order_id = SettlementProposal.objects.filter(pk=proposal_id).values_list("dispute__order_id", flat=True).first()
+    if order_id is None:
+        raise Http404
+    order, dispute = _dispute_locked(order_id)
+    _role_of(order, member)  # strangers: 404
+    proposal = SettlementProposal.objects.select_for_update().get(pk=proposal_id)
+    if proposal.status != ProposalStatus.PENDING:
+        raise ValidationError({"state": [_("This proposal is no longer open.")]})
+    _dispute_require_open(dispute)
+    return order, dispute, proposal
+
+
+@transaction.atomic
+def dispute_proposal_accept(*, proposal_id: int, member: Member) -> Order:
+    """The other party accepts a proposal: the dispute is settled, the refund and the release are booked."""
+    order, dispute, proposal = _proposal_locked(proposal_id, member)
+    if proposal.proposed_by_id == member.pk:
+        raise PermissionDenied(_("The other party has to accept your proposal."))
+    proposal.status = ProposalStatus.ACCEPTED
+    proposal.answered_at = timezone.now()
+    proposal.save(update_fields=["status", "answered_at"])
+    note = _("Settled by agreement: %(refund)s back to the buyer.") % {
+        "refund": money_display(proposal.refund_amount, order.currency)
+    }
+    order = _dispute_close(
+        order, dispute, refund_amount=proposal.refund_amount, actor=member, note=note, status=DisputeStatus.SETTLED
+    )
+    _notify(order, "dispute_settled", "buyer")
+    _notify(order, "dispute_settled", "seller")
+    return order
+
+
+@transaction.atomic
+def dispute_proposal_decline(*, proposal_id: int, member: Member) -> SettlementProposal:
+    """The other party turns a proposal down (or its author withdraws it); the dispute stays open."""
+    order, _dispute, proposal = _proposal_locked(proposal_id, member)
+    mine = proposal.proposed_by_id == member.pk
+    proposal.status = ProposalStatus.WITHDRAWN if mine else ProposalStatus.DECLINED
+    proposal.answered_at = timezone.now()
+    proposal.save(update_fields=["status", "answered_at"])
+    if not mine:
+        _notify(order, "dispute_proposal_declined", "buyer" if member.pk == order.seller_id else "seller")
+    return proposal
+
+
+@transaction.atomic
+def dispute_escalate(*, order_id: int, actor: Member | None = None) -> Dispute:
+    """Hands an open dispute to the moderators: at a party's request at any time, or by the beat task (no actor)
+    once the seller has not answered within `DISPUTE_SELLER_RESPONSE_WINDOW` or the parties have not settled
+    within `DISPUTE_SETTLEMENT_WINDOW`."""
+    order, dispute = _dispute_locked(order_id)
+    if actor is not None:
+        _role_of(order, actor)
+    if dispute.status != DisputeStatus.OPEN:
+        raise ValidationError({"state": [_("This dispute is already with a moderator or closed.")]})
+    now = timezone.now()
+    if actor is None:
+        unanswered = dispute.seller_responded_at is None and dispute.respond_by <= now
+        if not unanswered and dispute.settle_by > now:
+            raise ValidationError({"state": [_("The parties still have time to settle this dispute.")]})
+    dispute.status = DisputeStatus.ESCALATED
+    dispute.escalated_at = now
+    dispute.save(update_fields=["status", "escalated_at"])
+    OrderEvent.objects.create(
+        order=order,
+        from_state=order.state,
+        to_state=order.state,
+        actor=actor,
+        note="Handed to a moderator." if actor else "Handed to a moderator: no agreement in time.",
+    )
+    _notify(order, "dispute_escalated", "buyer")
+    _notify(order, "dispute_escalated", "seller")
+    _moderators_notify(order)
+    return dispute
+
+
+def _moderators_notify(order: Order) -> None:
+    from community.services import notification_create
+
+    url = reverse("admin:orders_dispute_change", args=[order.dispute.pk])
+    text = _("A dispute needs a decision: order for “%(title)s”.") % {"title": order.listing.title}
+    moderators = (
+        Member.objects.filter(is_active=True)
+        .filter(Q(is_staff=True) | Q(role_grants__role=Role.MODERATOR))
+        .exclude(pk__in=[order.buyer_id, order.seller_id])
+        .distinct()
+        .order_by("pk")[:MODERATORS_NOTIFIED]
+    )
+    for moderator in moderators:
+        notification_create(member=moderator, text=text, url=url)
+
+
+@transaction.atomic
+def order_dispute_resolve(*, order_id: int, moderator: Member, refund_amount: int, note: str = "") -> Order:
+    """A moderator decides a dispute with written reasons (shown to both parties): `refund_amount` back to the
+    buyer (0: all to the seller; everything held: a full refund), the rest released as usual."""
+    if not _is_moderator(moderator):
+        raise PermissionDenied(_("Only moderators resolve disputes."))
+    order = _order_locked(order_id)
+    _check_move(order, OrderState.RESOLVED)
+    note = _text_clean(note, field="note", required_message=_("Give the reasons for the decision."))
+    dispute = Dispute.objects.select_for_update().filter(order=order).first()
+    if dispute is None:  # disputed before disputes had their own record
+        dispute = Dispute.objects.create(
+            order=order, opened_by=order.buyer, description=note, respond_by=timezone.now(), settle_by=timezone.now()
+        )
+    order = _dispute_close(
+        order, dispute, refund_amount=refund_amount, actor=moderator, note=note, status=DisputeStatus.DECIDED
+    )
+    dispute.decided_by = moderator
+    dispute.decision_note = note
+    dispute.save(update_fields=["decided_by", "decision_note"])
     _notify(order, "dispute_resolved", "buyer")
     _notify(order, "dispute_resolved", "seller")
     return order

@@ -92,3 +92,17 @@ def gateway_calls_retry() -> int:
         payout_send(payout_id)
         sent += 1
     return sent
+
+
+@shared_task(name="orders.disputes_escalate")
+def disputes_escalate() -> int:
+    """Disputes the seller did not answer in time, or the parties did not settle: handed to the moderators."""
+    return _each(selectors.disputes_due_to_escalate(), services.dispute_escalate)
+
+
+@shared_task(name="orders.reviews_publish")
+def reviews_publish() -> int:
+    """Reviews whose window closed without the other side's: counted in the ratings."""
+    from orders.reviews import reviews_publish_due
+
+    return reviews_publish_due()

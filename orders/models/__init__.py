@@ -1,4 +1,15 @@
 from .append_only import AppendOnlyError
+from .disputes import (
+    OPEN_DISPUTE_STATUSES,
+    Dispute,
+    DisputeCategory,
+    DisputeEvidence,
+    DisputeMessage,
+    DisputeOutcome,
+    DisputeStatus,
+    ProposalStatus,
+    SettlementProposal,
+)
 from .gateways import OfflineOperation, OfflineOperationKind
 from .ledger import NON_NEGATIVE_KINDS, Account, AccountKind, Entry, LedgerTransaction, TransactionKind
 from .orders import (
@@ -17,6 +28,7 @@ from .orders import (
     ReminderKind,
 )
 from .pricing import BPS_DENOMINATOR, CategoryCommission, CommissionConfig, CommissionPromotion, PromotionRule
+from .reviews import Review, ReviewRole
 from .stripe import (
     StripeAccount,
     StripeConnectedPayout,
@@ -26,11 +38,11 @@ from .stripe import (
     StripeTransfer,
 )
 
-
 __all__ = [
     "BPS_DENOMINATOR",
     "CLOSED_STATES",
     "NON_NEGATIVE_KINDS",
+    "OPEN_DISPUTE_STATUSES",
     "RELEASED_HOLD_STATES",
     "TRANSITIONS",
     "Account",
@@ -40,6 +52,12 @@ __all__ = [
     "CategoryCommission",
     "CommissionConfig",
     "CommissionPromotion",
+    "Dispute",
+    "DisputeCategory",
+    "DisputeEvidence",
+    "DisputeMessage",
+    "DisputeOutcome",
+    "DisputeStatus",
     "Entry",
     "GatewayCallStatus",
     "LedgerTransaction",
@@ -52,8 +70,12 @@ __all__ = [
     "OrderState",
     "Payout",
     "PromotionRule",
+    "ProposalStatus",
     "Refund",
     "ReminderKind",
+    "Review",
+    "ReviewRole",
+    "SettlementProposal",
     "StripeAccount",
     "StripeConnectedPayout",
     "StripeEvent",

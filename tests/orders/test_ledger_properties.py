@@ -260,7 +260,10 @@ def run_service_operations(sellers, listings, buyer, moderator, operations) -> N
                 elif kind == "resolve":
                     held = ledger.escrow_balance(order=order)
                     services.order_dispute_resolve(
-                        order_id=order.pk, moderator=moderator, refund_amount=held * op[2] // 10_000
+                        order_id=order.pk,
+                        moderator=moderator,
+                        refund_amount=held * op[2] // 10_000,
+                        note="Decided on the evidence.",
                     )
                 elif kind == "payout":
                     services.payout_create(seller=sellers[op[1]])

@@ -16,6 +16,7 @@ from community.services import profile_update, role_grant, verification_email_re
 from hub.models import HomePage, SiteSettings, StandardPage
 from listings.demo import seed_listings
 from mentoring.demo import seed_mentoring
+from orders.demo import seed_orders
 from playbooks.demo import seed_playbooks
 
 DEMO_PASSWORD = "guildhall-demo"
@@ -80,11 +81,13 @@ class Command(BaseCommand):
         with transaction.atomic():
             created = self.seed_members()
             new_listings = self.seed_listings()
+            new_orders = seed_orders()
             self.seed_pages()
             mentoring = seed_mentoring(password=DEMO_PASSWORD)
             new_topics = seed_forums()
             playbooks = len(seed_playbooks(author=Member.objects.get(email=demo_email("facilitator"))))
         self.stdout.write(f"Demo listings: {new_listings} new.")
+        self.stdout.write(f"Demo orders: {new_orders} new.")
         self.stdout.write(f"Demo mentoring: {mentoring}.")
         self.stdout.write(f"Demo forum topics: {new_topics} new.")
         self.stdout.write(f"Demo playbooks: {playbooks}.")
