@@ -9,8 +9,6 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,6 +29,7 @@ from community.models import (
     VerificationStatus,
 )
 from community.validators import safe_upload_name, validate_avatar, validate_document
+from hub.realtime import group_send
 
 # Staff-granted roles carry Django permissions through a group of the same name (see migration 0002).
 ROLE_GROUPS = {Role.FACILITATOR: "Facilitators", Role.MODERATOR: "Moderators"}
@@ -152,10 +151,7 @@ def notification_create(*, member: Member, text: str, url: str = "") -> Notifica
     notification = Notification.objects.create(member=member, text=text[:300], url=url)
 
     def push() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        async_to_sync(layer.group_send)(
+        group_send(
             notifications_group(member.pk),
             {"type": "notification.new", "id": notification.pk, "text": notification.text, "url": url},
         )

@@ -257,6 +257,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "PREPROCESSING_HOOKS": ["hub.api.schema_public_endpoints"],
+    # Several apps have a `kind` field with different choices: each enum gets a stable, meaningful name.
+    "ENUM_NAME_OVERRIDES": {
+        "ListingKindEnum": "listings.models.ListingKind",
+        "TopicKindEnum": "community.models.forums.TopicKind",
+        "OrderPartyEnum": ["buyer", "seller"],
+    },
     # Swagger UI is served from our own static files, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

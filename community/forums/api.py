@@ -58,8 +58,14 @@ class MemberRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     display_name = serializers.CharField()
 
+    class Meta:
+        ref_name = "ForumMemberRef"  # the schema's names are global: messaging has a MemberRef of its own
+
 
 class CategorySerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "ForumCategory"  # listings has a Category component
+
     slug = serializers.SlugField()
     name = serializers.CharField()
     description = serializers.CharField()

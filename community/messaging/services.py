@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -41,6 +39,7 @@ from community.models import (
 )
 from community.services import notification_create
 from community.validators import safe_upload_name, validate_image_upload
+from hub.realtime import group_send
 
 BODY_MAX_CHARS = 5_000
 MAX_ATTACHMENTS = 5
@@ -380,10 +379,7 @@ def _broadcast_on_commit(conversation_id: int, event: dict[str, Any] | Callable[
     """Sends `event` (or what the callable makes of it, read after commit) to the conversation's open pages."""
 
     def push() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        async_to_sync(layer.group_send)(conversation_group(conversation_id), event() if callable(event) else event)
+        group_send(conversation_group(conversation_id), event() if callable(event) else event)
 
     transaction.on_commit(push, robust=True)
 
