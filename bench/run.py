@@ -125,6 +125,7 @@ PRODUCTION_SETTINGS = {
     "random_page_cost": "1.1",
     "effective_io_concurrency": "200",
     "work_mem": "16MB",
+    "jit": "off",  # JIT compiles for tens of milliseconds on short queries: off, as usual for web workloads
 }
 
 

@@ -467,7 +467,10 @@ def _attribute_filters(
             value = raw.lower() in {"1", "true", "yes", "on"}
         else:
             value = raw
-        queryset = queryset.filter(**{f"attributes__{name}": value})
+        if connection.vendor == "postgresql":  # containment (@>): the GIN index of migration 0006 answers it
+            queryset = queryset.filter(attributes__contains={name: value})
+        else:  # SQLite has no JSON containment
+            queryset = queryset.filter(**{f"attributes__{name}": value})
     return queryset
 
 
@@ -496,6 +499,7 @@ class _Candidate:
     category_id: int
     kind: str
     price_amount: int
+    published_at: Any
     attributes: dict[str, Any]
     rank: float = 0.0
 
@@ -544,7 +548,8 @@ def listings_matching(
     category = _category(params.category, tree)
     queryset = listing_card_queryset().filter(status=ListingStatus.PUBLISHED)
     if category is not None:
-        queryset = queryset.filter(category__path__startswith=category.path)
+        # The category and its descendants by id, from the cached tree: the (category, status) index applies.
+        queryset = queryset.filter(category_id__in=[n.pk for n in tree if n.path.startswith(category.path)])
     if params.kind:
         queryset = queryset.filter(kind=params.kind)
     if params.min_price is not None:
@@ -592,10 +597,14 @@ def listings_search(params: SearchParams) -> SearchResult:
         ],
     }[params.sort]
     with_attributes = bool(category) and any(d["type"] == "choice" for d in effective_schema(category, tree))
-    queryset = queryset.order_by(*ordering)
+    # Near a place, the candidates are the nearest matches (the GiST index's KNN order, cheap however many
+    # listings a city holds), then put in the order asked for: "newest within 10 km" means the newest of the
+    # RESULT_CAP nearest. Filtering a radius and walking another order is what made geo searches slow.
+    geo_first = params.lat is not None and params.sort in {"relevance", "newest", "price_asc", "price_desc"}
+    queryset = queryset.order_by(*(["distance_order"] if geo_first else ordering))
     if ranked:
         queryset = queryset.annotate(rank=SearchRank(F("search_vector"), _tsquery(keywords)))
-    fields = ["pk", "category_id", "kind", "price_amount"]
+    fields = ["pk", "category_id", "kind", "price_amount", "published_at"]
     if with_attributes:
         fields.append("attributes")
     if ranked:
@@ -606,14 +615,24 @@ def listings_search(params: SearchParams) -> SearchResult:
             category_id=row[1],
             kind=row[2],
             price_amount=row[3],
-            attributes=row[4] if with_attributes else {},
+            published_at=row[4],
+            attributes=row[5] if with_attributes else {},
             rank=row[-1] if ranked else 0.0,
         )
         for row in queryset.values_list(*fields)[: RESULT_CAP + 1]
     ]
     capped = len(candidates) > RESULT_CAP
     candidates = candidates[:RESULT_CAP]
-    if ranked:  # stable: equal ranks stay newest first
+    if geo_first:  # into the order asked for; the nearest first among equals
+        if params.sort == "price_asc":
+            candidates.sort(key=lambda candidate: candidate.price_amount)
+        elif params.sort == "price_desc":
+            candidates.sort(key=lambda candidate: -candidate.price_amount)
+        elif not ranked:
+            candidates.sort(
+                key=lambda candidate: (candidate.published_at is not None, candidate.published_at), reverse=True
+            )
+    if ranked:  # stable: equal ranks stay newest first (nearest first near a place)
         candidates.sort(key=lambda candidate: -candidate.rank)
     num_pages = max(1, math.ceil(len(candidates) / params.page_size))
     page = min(params.page, num_pages)
