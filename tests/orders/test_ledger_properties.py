@@ -51,6 +51,10 @@ def assert_ledger_invariants() -> None:
         .filter(total__lt=0)
     )
     assert not negative.exists()
+    # and `manage.py ledger_check` agrees (it also checks every account's history and closed orders' escrow)
+    from orders.ledger_check import ledger_problems
+
+    assert ledger_problems() == []
 
 
 # --- The ledger's own movements -------------------------------------------------------------------------------
