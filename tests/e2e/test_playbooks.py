@@ -45,10 +45,14 @@ def test_a_playbook_is_written_reviewed_by_a_second_facilitator_and_found(page: 
     page.get_by_role("option", name="Step").click()
     page.locator('input[name="body-0-value-title"]').fill("Double-box every piece")
     editor = page.locator("#body-0-value-text").locator("xpath=..").locator('[contenteditable="true"]')
+    expect(editor).to_be_visible()  # Draftail has mounted: keys typed before that are lost
     editor.click()
     editor.type("Wrap each piece in two layers of bubble wrap, then box it inside a second box.")
-    # Draftail writes its content to the hidden input a moment after typing stops.
+    expect(editor).to_contain_text("bubble wrap")
+    # Draftail writes its content to the hidden input a moment after typing stops; leaving the editor commits it.
+    page.locator('input[name="body-0-value-title"]').click()
     expect(page.locator("#body-0-value-text")).to_have_value(re.compile("bubble wrap"))
+    expect(editor).to_contain_text("bubble wrap")
     shot("01-author-writes")
 
     # The editor offers review, not publishing.
