@@ -84,6 +84,7 @@ from orders.models import (
 from orders.payees import amount_split, listing_payees
 from orders.pricing import money_display, price_quote, ratio_of
 from orders.selectors import cancellation_refund
+from orders.signals import order_completed
 from orders.timeouts import (
     BOOKING_AUTO_COMPLETE_AFTER,
     ITEM_AUTO_COMPLETE_AFTER,
@@ -673,6 +674,7 @@ def order_complete(*, order_id: int, actor: Member | None = None) -> Order:
     _transition(order, OrderState.RELEASED, actor=None, amount=released, released_at=now)
     _assert_escrow_empty(order)
     _notify(order, "order_released", "seller")
+    transaction.on_commit(lambda: order_completed.send(sender=Order, order=order))
     return order
 
 
