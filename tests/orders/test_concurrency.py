@@ -14,9 +14,10 @@ from django.db import IntegrityError, connection, transaction
 from listings.models import Listing
 from orders import ledger, services
 from orders.models import LedgerTransaction, Order, OrderState, Payout
+from tests.markers import postgresql_only
 from tests.orders.factories import MemberFactory, booking_listing, item_listing, next_weekday_at, order_row
 
-pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks and constraints of PostgreSQL")
+pytestmark = postgresql_only("row locks and the exclusion constraint under real concurrency")
 transactional = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 

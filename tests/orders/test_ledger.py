@@ -4,6 +4,7 @@ from django.db import DatabaseError, connection, transaction
 from orders import ledger
 from orders.models import Account, AccountKind, AppendOnlyError, Entry, LedgerTransaction
 from orders.selectors import ledger_totals
+from tests.markers import postgresql_only
 from tests.orders.factories import MemberFactory, order_row
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +106,7 @@ def test_posted_rows_cannot_be_changed_or_deleted_through_django():
     assert Entry.objects.get(pk=entry.pk).amount in {-500, 500}
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+@postgresql_only("the append-only trigger is PostgreSQL's")
 @pytest.mark.parametrize(
     "sql",
     [
