@@ -84,8 +84,8 @@ def profile_update(*, member: Member, data: dict[str, Any]) -> Profile:
     return profile
 
 
-@transaction.atomic
-def _rating_check(average: Decimal | None, count: int) -> None:
+def rating_check(average: Decimal | None, count: int) -> None:
+    """A review average from 1 to 5 over at least one review, or none over none (members' and listings' alike)."""
     if count < 0 or (count == 0) != (average is None) or (average is not None and not 1 <= average <= 5):
         raise ValidationError({"rating": [_("A rating is an average from 1 to 5 over at least one review.")]})
 
@@ -94,7 +94,7 @@ def _rating_check(average: Decimal | None, count: int) -> None:
 def profile_rating_set(*, member: Member, average: Decimal | None, count: int) -> Profile:
     """Stores the seller's review average (two decimals) and count; the reviews themselves live in the orders
     app, which calls this whenever a review becomes visible or is hidden by a moderator."""
-    _rating_check(average, count)
+    rating_check(average, count)
     profile = profile_get_or_create(member=member)
     profile.rating_average = None if average is None else Decimal(average).quantize(Decimal("0.01"))
     profile.rating_count = count
@@ -102,6 +102,7 @@ def profile_rating_set(*, member: Member, average: Decimal | None, count: int) -
     return profile
 
 
+@transaction.atomic
 def member_roles_set(*, member: Member, roles: set[str]) -> set[str]:
     """Sets the roles a member chooses for themselves; staff-granted roles are left as they are."""
     unknown = roles - set(Role.values)

@@ -21,6 +21,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Collection
 
 from community.models import Member
+from community.services import rating_check
 from community.validators import safe_upload_name, validate_image_upload
 from listings.attributes import attributes_validate
 from listings.models import (
@@ -448,8 +449,7 @@ def listing_availability_set(
 def listing_rating_set(*, listing_id: int, average: Decimal | None, count: int) -> None:
     """Stores the listing's review average and count (search's rating sort, JSON-LD AggregateRating); the orders
     app calls it whenever a review of an order for the listing becomes visible or is hidden."""
-    if count < 0 or (count == 0) != (average is None) or (average is not None and not 1 <= average <= 5):
-        raise ValidationError({"rating": [_("A rating is an average from 1 to 5 over at least one review.")]})
+    rating_check(average, count)
     rounded = None if average is None else Decimal(average).quantize(Decimal("0.01"))
     Listing.objects.filter(pk=listing_id).update(rating_average=rounded, rating_count=count)
 
