@@ -955,6 +955,11 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         _mentor_intake_line(report.get("mentor_intake")),
     ]
+    from bench import forum, websockets
+
+    for extra in (forum.markdown_lines(report.get("forum_topic")), websockets.markdown_lines(report.get("live_room"))):
+        lines += ["", *extra] if extra else []
+    lines += _checkout_lines(report.get("checkout"))
     for title, data in report["explain"].items():
         lines += ["", f"## EXPLAIN ANALYZE: {title}", "", f"{data['note']}", "", "```", data["plan"], "```"]
     return "\n".join(lines) + "\n"
@@ -1075,6 +1080,9 @@ def run(
         "cases": [summary_of(c) for c in cases],
         "explain": explains,
         "mentor_intake": _mentor_intake(),
+        "forum_topic": _forum_topic(n),
+        "live_room": _live_room(n, workdir),
+        "checkout": _checkout(url, n),
     }
     report["search"] = report["groups"].get("search")
     report["listing_page"] = report["groups"].get("listing_page")
@@ -1106,6 +1114,46 @@ def _mentor_intake_line(result: dict[str, Any] | None) -> str:
         f"{result['total_score']:,}, {result['assigned']:,} assigned (mean score {result['mean_score']}), "
         f"{result['unassigned']:,} left for the next intake; deterministic: {result['deterministic']}."
     )
+
+
+def _forum_topic(listings: int) -> dict[str, Any]:
+    """A forum topic with 1,000 replies (bench/forum.py); fewer samples below the default scale."""
+    from bench.forum import run as forum_run
+
+    samples = 60 if listings >= SCALES["default"] else 12
+    log(f"forum topic: 1,000 replies, {samples} page requests per visitor")
+    return forum_run(replies=1000, samples=samples)
+
+
+def _live_room(listings: int, workdir: Path) -> dict[str, Any] | None:
+    """The live room with 1,000 websocket clients on 2 ASGI processes (bench/websockets.py); 100 clients at
+    BENCH_SCALE=small and 20 (one server pair) below it; BENCH_WS_CLIENTS overrides, 0 leaves it out."""
+    from bench import websockets
+
+    default = 1000 if listings >= SCALES["default"] else 100 if listings >= SCALES["small"] else 20
+    clients = int(os.environ.get("BENCH_WS_CLIENTS", default))
+    if clients <= 0 or shutil.which("redis-server") is None:
+        log("live room: left out (BENCH_WS_CLIENTS=0 or no redis-server)")
+        return None
+    pairs = websockets.COMBINATIONS if listings >= SCALES["small"] else websockets.COMBINATIONS[-1:]
+    if not websockets._has("uvicorn"):
+        pairs = [pair for pair in websockets.COMBINATIONS if pair[0] != "uvicorn"]
+    broadcasts, burst = (30, 20) if clients >= 1000 else (10, 10)
+    return websockets.run(clients=clients, broadcasts=broadcasts, burst=burst, combinations=pairs, workdir=workdir)
+
+
+def _checkout(url: str, n: int) -> dict[str, Any]:
+    """Checkout throughput, double booking by 16 threads and ledger_check afterwards (bench/checkout.py); fewer
+    orders below the small scale, so the smoke test stays quick."""
+    from bench.checkout import run as checkout_run
+
+    return checkout_run(url=url, orders=min(1000, max(20, n // 25)), race_per_thread=200 if n >= 5_000 else 10)
+
+
+def _checkout_lines(result: dict[str, Any] | None) -> list[str]:
+    from bench.checkout import summary_lines
+
+    return summary_lines(result)
 
 
 def atexit_cleanup(workdir: Path) -> None:

@@ -8,10 +8,14 @@ from django.utils.translation import gettext_lazy as _
 
 from community import services
 from community.models import (
+    Appeal,
     Member,
+    MemberTrust,
+    ModerationAction,
     Notification,
     Profile,
     RoleGrant,
+    Sanction,
     Verification,
     VerificationKind,
     VerificationStatus,
@@ -146,4 +150,66 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 from community.forums import admin as _forums_admin  # noqa: E402, F401 - registers the forum models
+from community.live import admin as _live_admin  # noqa: E402, F401 - sessions and ambassador terms
 from community.messaging import admin as _messaging_admin  # noqa: E402, F401 - registers the flag admin
+
+# --- Trust levels and moderation (community/trust.py, community/moderation.py) -------------------------------------
+
+
+@admin.register(MemberTrust)
+class MemberTrustAdmin(admin.ModelAdmin):
+    """Read here; lock a level from the moderation page (community:moderation_member) so the log records it."""
+
+    list_display = ["member", "level", "locked_level", "level_since", "computed_at"]
+    list_filter = ["level", "locked_level"]
+    search_fields = ["member__email", "member__profile__display_name"]
+    readonly_fields = ["member", "level", "locked_level", "locked_by", "level_since", "computed_at", "figures"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Sanction)
+class SanctionAdmin(admin.ModelAdmin):
+    """Read-only: silence, suspend and lift through the moderation pages, which notify the member and log it."""
+
+    list_display = ["member", "kind", "starts_at", "ends_at", "lifted_at", "created_by"]
+    list_filter = ["kind"]
+    search_fields = ["member__email", "reason"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Appeal)
+class AppealAdmin(admin.ModelAdmin):
+    list_display = ["sanction", "status", "created_at", "decided_by", "decided_at"]
+    list_filter = ["status"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(admin.ModelAdmin):
+    """The moderation log: append-only."""
+
+    list_display = ["created_at", "action", "actor", "member", "post", "reason"]
+    list_filter = ["action"]
+    search_fields = ["member__email", "actor__email", "reason"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -29,3 +29,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     async def notification_new(self, event: dict) -> None:
         await self.send_json({"type": "notification", "id": event["id"], "text": event["text"], "url": event["url"]})
+
+    async def notification_unread(self, event: dict) -> None:
+        # Read elsewhere (another tab, the API): every open page shows the new count.
+        await self.send_json({"type": "unread", "unread": event["unread"]})

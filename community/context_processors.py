@@ -23,6 +23,8 @@ def navigation(request) -> dict:
     items.append({"label": _("My profile"), "url": reverse("community:profile", kwargs={"pk": user.pk})})
     if Role.FACILITATOR in roles or user.is_staff:
         items.append({"label": _("CMS"), "url": "/cms/"})
+    if Role.MODERATOR in roles or user.is_staff:
+        items.append({"label": _("Moderation"), "url": reverse("community:moderation")})
     if user.is_staff and user.has_perm("community.view_verification"):
         items.append({"label": _("Review queue"), "url": "/django-admin/community/verification/?status=pending"})
     if user.is_staff:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from community.models import (
     Member,
     Notification,
+    NotificationKind,
     PhoneVerificationCode,
     Profile,
     Role,
@@ -147,9 +148,10 @@ def role_revoke(*, member: Member, role: str, revoked_by: Member) -> None:
 # --- Notifications ------------------------------------------------------------------------------------------
 
 
-def notification_create(*, member: Member, text: str, url: str = "") -> Notification:
-    """Stores a notification and pushes it to the member's open pages once the transaction commits."""
-    notification = Notification.objects.create(member=member, text=text[:300], url=url)
+def notification_create(*, member: Member, text: str, url: str = "", kind: str = "account") -> Notification:
+    """Stores a notification and pushes it to the member's open pages once the transaction commits. No email:
+    `community.notifications.services.notification_send` adds the email the member chose for the kind."""
+    notification = Notification.objects.create(member=member, kind=kind, text=text[:300], url=url)
 
     def push() -> None:
         group_send(
@@ -214,8 +216,11 @@ def verification_approve(*, verification_id: int, reviewer: Member) -> Verificat
     verification.reviewed_at = timezone.now()
     verification.reviewed_by = reviewer
     verification.save(update_fields=["status", "reason", "reviewed_at", "reviewed_by"])
-    notification_create(
+    from community.notifications.services import notification_send
+
+    notification_send(
         member=verification.member,
+        kind=NotificationKind.ACCOUNT,
         text=_("Your %(kind)s verification was approved.") % {"kind": verification.get_kind_display()},
         url="/members/me/verification/",
     )
@@ -233,8 +238,11 @@ def verification_reject(*, verification_id: int, reviewer: Member, reason: str) 
     verification.reviewed_at = timezone.now()
     verification.reviewed_by = reviewer
     verification.save(update_fields=["status", "reason", "reviewed_at", "reviewed_by"])
-    notification_create(
+    from community.notifications.services import notification_send
+
+    notification_send(
         member=verification.member,
+        kind=NotificationKind.ACCOUNT,
         text=_("Your %(kind)s verification was not approved: %(reason)s")
         % {"kind": verification.get_kind_display(), "reason": verification.reason},
         url="/members/me/verification/",

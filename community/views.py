@@ -23,7 +23,9 @@ from community.forms import (
     PhoneNumberForm,
     ProfileForm,
 )
-from community.models import Notification, RoleGrant, Verification, VerificationKind
+from community.models import RoleGrant, Verification, VerificationKind
+from community.notifications.services import notifications_read_all
+from community.notifications.views import notifications_list_render
 
 
 def _apply_errors(form, error: ValidationError) -> None:
@@ -177,10 +179,7 @@ def privacy_export(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def notifications(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        Notification.objects.filter(member=request.user, read_at__isnull=True).update(read_at=timezone.now())
+        notifications_read_all(member=request.user)
         if not request.htmx:
             return redirect("community:notifications")
-    items = Notification.objects.filter(member=request.user)[:50]
-    # htmx swaps just the list after "mark all as read"; a plain form post gets the whole page.
-    template = "community/_notifications_list.html" if request.htmx else "community/notifications.html"
-    return render(request, template, {"notifications": items})
+    return notifications_list_render(request)

@@ -10,6 +10,8 @@ import os
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -80,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Days visited for trust levels, and suspended members kept to their standing page (community/middleware.py).
+    "community.middleware.MemberActivityMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -132,10 +136,22 @@ if REDIS_URL:
             "KEY_PREFIX": REDIS_PREFIX,
         }
     }
+    # redis: channels-redis's default layer (lists per channel); redis-pubsub: its pub/sub layer, which delivers a
+    # group broadcast to many sockets faster (bench/README.md, "A live room").
+    CHANNEL_LAYER = env("CHANNEL_LAYER", default="redis")
+    CHANNEL_LAYER_BACKENDS = {
+        "redis": "channels_redis.core.RedisChannelLayer",
+        "redis-pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    }
+    if CHANNEL_LAYER not in CHANNEL_LAYER_BACKENDS:
+        raise ImproperlyConfigured(f"CHANNEL_LAYER must be one of {sorted(CHANNEL_LAYER_BACKENDS)}")
+    # redis-py's default socket timeout (5 s) equals channels-redis's blocking read (BZPOPMIN, 5 s): on a busy
+    # machine an idle socket's read timed out first and the consumer died ("Timeout reading from ..."), closing
+    # the websocket. The socket timeout has to outlast the blocking read.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_PREFIX}:asgi"},
+            "BACKEND": CHANNEL_LAYER_BACKENDS[CHANNEL_LAYER],
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}], "prefix": f"{REDIS_PREFIX}:asgi"},
         }
     }
     CELERY_BROKER_URL = REDIS_URL
@@ -177,6 +193,16 @@ CELERY_BEAT_SCHEDULE = {
     "orders-gateway-retries": {"task": "orders.gateway_calls_retry", "schedule": 10 * 60},
     "orders-disputes-escalate": {"task": "orders.disputes_escalate", "schedule": 15 * 60},
     "orders-reviews-publish": {"task": "orders.reviews_publish", "schedule": 60 * 60},
+    # Payouts: every Monday morning, each seller's available balance above PAYOUT_MINIMUM (or on request any time).
+    "orders-payouts-weekly": {"task": "orders.payouts_scheduled", "schedule": crontab(hour=5, minute=0, day_of_week=1)},
+    # Live sessions: reminders 24 h and 1 h before (each claimed once), and ending/archiving past sessions.
+    "live-reminders": {"task": "community.live.reminders_send", "schedule": 5 * 60},
+    "live-sessions-finish": {"task": "community.live.sessions_finish", "schedule": 10 * 60},
+    # Notifications: yesterday's digest, once per member per day (community.notifications.services).
+    "community-notifications-digest": {
+        "task": "community.notifications_digest_send",
+        "schedule": crontab(hour=6, minute=0),
+    },
 }
 
 # --- Accounts -----------------------------------------------------------------------------------------------
@@ -262,6 +288,8 @@ SPECTACULAR_SETTINGS = {
         "ListingKindEnum": "listings.models.ListingKind",
         "TopicKindEnum": "community.models.forums.TopicKind",
         "OrderPartyEnum": ["buyer", "seller"],
+        "EmailDeliveryEnum": "community.models.notifications.EmailDelivery",
+        "NotificationKindEnum": "community.models.notifications.NotificationKind",
     },
     # Swagger UI is served from our own static files, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -325,6 +353,7 @@ else:
 # --- Payments -----------------------------------------------------------------------------------------------
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")  # for Stripe.js on the pay page
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")  # only for a fake Stripe server in tests
 PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", default="stripe" if STRIPE_SECRET_KEY else "offline")
 
@@ -332,12 +361,21 @@ PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", default="stripe" if STRIPE_SECRET_KEY e
 # community must not import orders: it asks these two functions whether a paid order joins two members (then
 # contact details pass unmasked) and who an order's parties are (for a thread about an order).
 MESSAGING_PAID_ORDER_CHECK = "orders.hooks.paid_order_exists"
+# Trust levels count completed orders and good reviews through this function (community/trust.py).
+TRUST_MARKETPLACE_COUNTS = "orders.hooks.member_marketplace_counts"
 MESSAGING_ORDER_PARTIES = "orders.hooks.order_parties"
 # Stripe signs the Connect endpoint's events (sellers' accounts: account.updated, payout.paid) with its own secret.
 STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET", default="")
 # Celery tasks outside orders/tasks.py: webhook processing and transfers to connected accounts.
 CELERY_IMPORTS = ["orders.webhooks", "orders.connect"]
+CELERY_IMPORTS += ["community.live.tasks"]  # live sessions: not an app of its own
 CELERY_BEAT_SCHEDULE["orders-stripe-events-retry"] = {"task": "orders.stripe_events_retry", "schedule": 10 * 60}
+# Trust levels: nightly promotion and demotion (community/trust.py, which holds the task).
+CELERY_BEAT_SCHEDULE["community-trust-levels-refresh"] = {
+    "task": "community.trust_levels_refresh",
+    "schedule": 24 * 60 * 60,
+}
+CELERY_IMPORTS = [*globals().get("CELERY_IMPORTS", []), "community.trust"]
 
 # --- Wagtail ------------------------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Guildhall"

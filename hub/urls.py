@@ -18,7 +18,9 @@ api_v1 = [
     path("", include("listings.api_urls")),
     path("", include("orders.api_urls")),
     path("", include("community.messaging.api_urls")),
+    path("", include("community.notifications.api_urls")),
     path("forum/", include("community.forums.api_urls")),
+    path("", include("community.live.api_urls")),
     path("", include("mentoring.api_urls")),
 ]
 
@@ -31,6 +33,7 @@ urlpatterns = [
     path("members/", include("community.urls")),
     path("messages/", include("community.messaging.urls")),
     path("forum/", include("community.forums.urls")),
+    path("live/", include("community.live.urls")),
     path("listings/", include("listings.urls")),
     path("sell/", include("listings.urls_sell")),
     path("orders/", include("orders.urls")),

@@ -1,7 +1,8 @@
 """Demo mentoring for `seed_demo`: a track per seller stage with milestones, six mentors (the demo mentor@ and
 ambassador@ among them, four more created here), the demo sellers enrolled as mentees, and one mentorship under way
-(seller@ with mentor@) so every page has something to show. seller2@ is left without a mentor, to try "find a
-mentor" with.
+(seller@ with mentor@, who may see seller@'s figures: consent given, the start snapshot taken) so every page has
+something to show. seller2@ is left without a mentor, to try "find a mentor" with, and meets three other new
+sellers in a coaching circle facilitated by facilitator@.
 
 Everything goes through `mentoring.services`, so the demo passes the same checks as a member's input. Idempotent:
 tracks are found by slug, members by email, and profiles or mentorships that exist are left as they are.
@@ -9,8 +10,9 @@ tracks are found by slug, members by email, and profiles or mentorships that exi
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
@@ -20,8 +22,19 @@ from django.utils import timezone
 from community.models import Member, SellerStage
 from community.services import profile_update, verification_email_record
 from listings.demo import seed_categories
-from mentoring import services
-from mentoring.models import MenteeProfile, MentorProfile, Mentorship, Milestone, MilestoneKind, Track
+from mentoring import circles, services
+from mentoring.models import (
+    CircleMember,
+    CoachingCircle,
+    MenteeProfile,
+    MentorProfile,
+    Mentorship,
+    Milestone,
+    MilestoneKind,
+    OutcomeSnapshot,
+    SnapshotKind,
+    Track,
+)
 
 DEMO_DOMAIN = "demo.guildhall.test"
 
@@ -238,7 +251,7 @@ def seed_mentoring(*, password: str | None = None) -> dict[str, int]:
     """Seeds the demo mentoring and returns what it created. Members that `seed_demo` creates (mentor@,
     ambassador@, seller@, seller2@) are used when present; the other demo mentors are created here with `password`
     (no usable password when None)."""
-    created = {"tracks": 0, "members": 0, "mentors": 0, "mentees": 0, "mentorships": 0}
+    created = {"tracks": 0, "members": 0, "mentors": 0, "mentees": 0, "mentorships": 0, "circles": 0}
     before = Track.objects.count()
     tracks = seed_tracks()
     created["tracks"] = Track.objects.count() - before
@@ -284,6 +297,9 @@ def seed_mentoring(*, password: str | None = None) -> dict[str, int]:
         created["mentees"] += 1
 
     created["mentorships"] = _seed_mentorship_under_way()
+    _seed_outcome_sharing()
+    circle_members, created["circles"] = _seed_circle(password)
+    created["members"] += circle_members
     return created
 
 
@@ -318,4 +334,101 @@ def _seed_mentorship_under_way() -> int:
     return 1
 
 
-__all__ = ["MENTEES", "MENTORS", "TRACKS", "demo_email", "seed_mentoring", "seed_tracks"]
+def _seed_outcome_sharing() -> None:
+    """seller@ shares their figures with mentor@: the start snapshot (taken when the mentorship became active, or now
+    for a mentorship seeded before snapshots existed) and the consent, given once; a later revocation stays."""
+    seller = Member.objects.filter(email=demo_email("seller")).first()
+    mentorship = Mentorship.objects.filter(mentee=seller, state="active").first() if seller else None
+    if mentorship is None:
+        return
+    first_time = not OutcomeSnapshot.objects.filter(mentorship=mentorship, kind=SnapshotKind.START).exists()
+    services.outcome_snapshot_take(mentorship=mentorship, kind=SnapshotKind.START)
+    if first_time or mentorship.insight_consent_at is None:
+        services.mentorship_insight_consent_set(mentorship_id=mentorship.pk, mentee=seller, consent=True)
+
+
+# local part, name, city: new sellers who meet seller2@ in the demo circle
+CIRCLE_SELLERS = [
+    ("circle-ivy", "Ivy Inkwell", "Norwich"),
+    ("circle-joe", "Joe Joinery", "Leeds"),
+    ("circle-kit", "Kit Knots", "Brighton"),
+]
+CIRCLE_NAME = "New sellers' circle"
+CIRCLE_POSTS = [
+    (
+        "facilitator",
+        "Welcome, everyone! Each meeting we pick **one listing** per person and improve it together.\n\n"
+        "Before Tuesday: bring the listing you most want to sell.",
+    ),
+    ("seller2", "Hello! Mine is a *hand-thrown mug*; the photos are the weak part, I think."),
+]
+
+
+def _circle_seller(local: str, name: str, city: str, password: str | None) -> tuple[Member, bool]:
+    email = demo_email(local)
+    member = Member.objects.filter(email=email).first()
+    if member is not None:
+        return member, False
+    member = Member.objects.create_user(email=email, password=password)
+    profile_update(
+        member=member,
+        data={
+            "display_name": name,
+            "bio": f"{name} is a demo seller on Guildhall, just starting out.",
+            "location_name": city,
+            "languages": ["en"],
+            "timezone": "Europe/London",
+            "seller_stage": SellerStage.NEW,
+        },
+    )
+    EmailAddress.objects.update_or_create(user=member, email=email, defaults={"verified": True, "primary": True})
+    verification_email_record(member=member)
+    return member, True
+
+
+def _seed_circle(password: str | None) -> tuple[int, int]:
+    """facilitator@'s circle of four new sellers (seller2@ and three created here), meeting every other Tuesday
+    at 6 pm London time, with a welcome in the thread. Returns (members created, circles created)."""
+    host = Member.objects.filter(email=demo_email("facilitator")).first()
+    if host is None or not circles.is_facilitator(host):
+        return 0, 0
+    if CoachingCircle.objects.filter(facilitator=host, name=CIRCLE_NAME).exists():
+        return 0, 0
+    new_members = 0
+    sellers = []
+    for local, name, city in CIRCLE_SELLERS:
+        member, new = _circle_seller(local, name, city, password)
+        new_members += int(new)
+        sellers.append(member)
+    second = Member.objects.filter(email=demo_email("seller2")).first()
+    sellers = [m for m in [second, *sellers] if m is not None]
+    london = zoneinfo.ZoneInfo("Europe/London")
+    day = timezone.now().astimezone(london).date() + timedelta(days=1)
+    while day.weekday() != 1:  # the next Tuesday
+        day += timedelta(days=1)
+    circle = circles.circle_create(
+        facilitator=host,
+        data={
+            "name": CIRCLE_NAME,
+            "stage": SellerStage.NEW,
+            "description": "Four sellers in their first months, improving one listing each per meeting.",
+            "max_members": 6,
+            "open_to_requests": True,
+            "frequency": "fortnightly",
+            "first_meeting_at": datetime.combine(day, time(18, 0), tzinfo=london),
+            "duration_minutes": 60,
+            "timezone": "Europe/London",
+            "meeting_url": "https://meet.example.com/guildhall-new-sellers",
+        },
+    )
+    for member in sellers:
+        if not CircleMember.objects.filter(circle=circle, member=member).exists():
+            circles.circle_member_add(circle_id=circle.pk, facilitator=host, member=member)
+    authors = {"facilitator": host, "seller2": second}
+    for local, body in CIRCLE_POSTS:
+        if authors.get(local) is not None:
+            circles.circle_post_create(circle_id=circle.pk, author=authors[local], body=body)
+    return new_members, 1
+
+
+__all__ = ["CIRCLE_NAME", "MENTEES", "MENTORS", "TRACKS", "demo_email", "seed_mentoring", "seed_tracks"]

@@ -13,7 +13,15 @@ from django.utils.translation import gettext_lazy as _
 from community.models import SellerStage
 from community.validators import timezone_names
 from listings.models import Category
-from mentoring.models import MAX_CAPACITY, MenteeProfile, MentorProfile, Track
+from mentoring.models import (
+    CIRCLE_MAX_SIZE,
+    CIRCLE_MIN_SIZE,
+    MAX_CAPACITY,
+    MeetingFrequency,
+    MenteeProfile,
+    MentorProfile,
+    Track,
+)
 
 # Offered as suggestions beside the skills fields; members may type any skill.
 SKILL_SUGGESTIONS = [
@@ -304,4 +312,73 @@ class RatingForm(_ServiceErrorsMixin, forms.Form):
     )
     comment = forms.CharField(
         label=_("Comment (optional)"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+# --- Outcomes and coaching circles ---------------------------------------------------------------------------------
+
+
+class InsightConsentForm(forms.Form):
+    consent = forms.BooleanField(label=_("Let my mentor see my shop's figures"), required=False)
+
+
+_CIRCLE_SIZE_MESSAGE = _("A circle has from %(min)s to %(max)s members.") % {
+    "min": CIRCLE_MIN_SIZE,
+    "max": CIRCLE_MAX_SIZE,
+}
+
+
+class CircleForm(_ServiceErrorsMixin, forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    stage = forms.ChoiceField(label=_("Seller stage"), choices=SellerStage.choices)
+    description = forms.CharField(
+        label=_("What the circle is about"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    max_members = forms.IntegerField(
+        label=_("Members at most"),
+        initial=6,
+        help_text=_("From %(min)s to %(max)s, not counting you.") % {"min": CIRCLE_MIN_SIZE, "max": CIRCLE_MAX_SIZE},
+        error_messages={
+            "required": _CIRCLE_SIZE_MESSAGE,
+            "min_value": _CIRCLE_SIZE_MESSAGE,
+            "max_value": _CIRCLE_SIZE_MESSAGE,
+            "invalid": _CIRCLE_SIZE_MESSAGE,
+        },
+    )
+    open_to_requests = forms.BooleanField(label=_("Sellers at this stage may ask to join"), required=False)
+    frequency = forms.ChoiceField(label=_("Meets"), choices=MeetingFrequency.choices)
+    first_meeting_at = forms.DateTimeField(
+        label=_("First meeting"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("In the circle's time zone."),
+        error_messages={
+            "required": _("Give the date and time of the first meeting."),
+            "invalid": _("Give a valid date and time."),
+        },
+    )
+    duration_minutes = forms.IntegerField(label=_("Length (minutes)"), initial=60, min_value=15, max_value=240)
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=())
+    meeting_url = forms.URLField(label=_("Where you meet (video link)"), required=False, assume_scheme="https")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = [(name, name) for name in sorted(timezone_names())]
+
+    @staticmethod
+    def initial_for(circle) -> dict[str, Any]:
+        return {field: getattr(circle, field) for field in CircleForm.base_fields}
+
+
+class CircleMemberAddForm(_ServiceErrorsMixin, forms.Form):
+    email = forms.EmailField(label=_("Email of the seller to add"))
+
+
+class CirclePostForm(_ServiceErrorsMixin, forms.Form):
+    body = forms.CharField(
+        label=_("Message"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Markdown: **bold**, *italic*, lists and links."),
+        error_messages={"required": _("Write your message.")},
     )

@@ -2,8 +2,8 @@
 sessions, goals, ratings, the intake, and milestones.
 
 Every state change locks the mentorship row, checks `TRANSITIONS`, writes a `MentorshipEvent` and leaves
-notifications to `transaction.on_commit` (through `community.services.notification_create`). A mentorship that is
-not the member's own is an `Http404`, exactly like one that does not exist.
+notifications to `transaction.on_commit` (through `community.notifications.services.notification_send`). A
+mentorship that is not the member's own is an `Http404`, exactly like one that does not exist.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.models import Member, Role, RoleGrant
-from community.services import member_roles_set, notification_create, profile_update
+from community.models import Member, NotificationKind, Role, RoleGrant
+from community.notifications.services import notification_send
+from community.services import member_roles_set, profile_update
 from listings.models import Category, ListingStatus
 from listings.selectors import listings_of_seller
 from mentoring import matching, selectors
@@ -42,9 +43,13 @@ from mentoring.models import (
     Milestone,
     MilestoneKind,
     MilestoneProgress,
+    OutcomeSnapshot,
     RatingSide,
+    SnapshotKind,
     Track,
 )
+from mentoring.outcomes import seller_outcome
+from orders.hooks import seller_order_stats
 
 State = MentorshipState
 
@@ -63,6 +68,10 @@ MAX_GOALS_PER_MENTORSHIP = 10
 MAX_SKILLS = 12
 SESSION_WINDOW = timedelta(days=366)  # a session is logged at most a year either side of now
 DEFAULT_REVIEW_AVERAGE = Decimal("4.5")
+REVIEWS_FOR_MILESTONE = 10  # reviews a seller needs before their average counts for `ten_reviews_4_5`
+# Orders that must have reached an outcome before the defect rate counts for `defect_rate_under`: one good order
+# is not yet a rate.
+DEFECT_RATE_MIN_ORDERS = 10
 
 MENTOR_FIELDS = {"headline", "categories", "skills", "capacity", "availability", "accepting"}
 MENTEE_FIELDS = {"track", "goals", "preferences", "categories", "skills_wanted"}
@@ -223,12 +232,16 @@ def _transition(
     setattr(mentorship, stamp, now)
     mentorship.save(update_fields=["state", stamp, "updated_at", *fields])
     MentorshipEvent.objects.create(mentorship=mentorship, from_state=source, to_state=target, actor=actor, note=note)
+    if target == State.ACTIVE:
+        outcome_snapshot_take(mentorship=mentorship, kind=SnapshotKind.START)
+    elif source == State.ACTIVE:  # completed, or ended early: the figures it closed on
+        outcome_snapshot_take(mentorship=mentorship, kind=SnapshotKind.END)
 
 
 def _notify(member_id: int, text: str, mentorship: Mentorship) -> None:
     member = Member.objects.filter(pk=member_id, is_active=True).first()
     if member is not None:
-        notification_create(member=member, text=text, url=mentorship.get_absolute_url())
+        notification_send(member=member, kind=NotificationKind.MENTORING, text=text, url=mentorship.get_absolute_url())
 
 
 def _goals_clean(goals: Any) -> list[str]:
@@ -580,3 +593,59 @@ def milestone_mark(*, milestone_id: int, member: Member, by: Member) -> Mileston
         member=member, milestone=milestone, defaults={"marked_by": by}
     )
     return progress
+
+
+@transaction.atomic
+def milestones_refresh(*, member: Member) -> list[MilestoneProgress]:
+    """Re-checks every milestone marketplace data can show, for one seller, and records those newly reached:
+    a published listing, a completed sale, `REVIEWS_FOR_MILESTONE` reviews with their average, and the order
+    defect rate once `DEFECT_RATE_MIN_ORDERS` orders have reached an outcome. Milestones are never taken back.
+
+    Called by the receivers when an order completes or is resolved and when reviews are published, and when the
+    member opens their track."""
+    reached = milestones_check(member=member)
+    stats = seller_order_stats(seller_ids=[member.pk])[member.pk]
+    if stats.sales:
+        reached += milestone_achieve(member=member, kind=MilestoneKind.FIRST_SALE)
+    if stats.review_count >= REVIEWS_FOR_MILESTONE:
+        reached += milestone_achieve(member=member, kind=MilestoneKind.TEN_REVIEWS_4_5, value=stats.review_average)
+    if stats.defect_window >= DEFECT_RATE_MIN_ORDERS:
+        reached += milestone_achieve(member=member, kind=MilestoneKind.DEFECT_RATE_UNDER, value=stats.defect_rate)
+    return reached
+
+
+# --- Outcomes ----------------------------------------------------------------------------------------------------
+
+
+def outcome_snapshot_take(*, mentorship: Mentorship, kind: str) -> OutcomeSnapshot:
+    """Stores the mentee's figures now as the mentorship's `start` or `end`; the first one of each kind stays."""
+    outcome = seller_outcome(member=mentorship.mentee)
+    snapshot, _created = OutcomeSnapshot.objects.get_or_create(
+        mentorship=mentorship,
+        kind=kind,
+        defaults={
+            "taken_at": timezone.now(),
+            **{field: getattr(outcome, field) for field in outcome.__dataclass_fields__},
+        },
+    )
+    return snapshot
+
+
+@transaction.atomic
+def mentorship_insight_consent_set(*, mentorship_id: int, mentee: Member, consent: bool) -> Mentorship:
+    """The mentee lets their mentor see their figures (beside anonymised peer medians), or takes it back. Only the
+    mentee decides: for anyone else the mentorship does not exist."""
+    mentorship = _locked(mentorship_id, mentee, side="mentee")
+    if not isinstance(consent, bool):
+        raise ValidationError({"consent": [_("Choose whether your mentor may see your figures.")]})
+    if mentorship.insight_consent != consent:
+        mentorship.insight_consent = consent
+        mentorship.insight_consent_at = timezone.now()
+        mentorship.save(update_fields=["insight_consent", "insight_consent_at", "updated_at"])
+        if consent:
+            _notify(
+                mentorship.mentor_id,
+                _("%(name)s shares their shop's figures with you.") % {"name": mentee.display_name},
+                mentorship,
+            )
+    return mentorship

@@ -20,13 +20,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from mentoring import selectors, services
+from community.models import Member
+from mentoring import circles, outcomes, selectors, services
 from mentoring.forms import (
     SKILL_SUGGESTIONS,
+    CircleForm,
+    CircleMemberAddForm,
+    CirclePostForm,
     DeclineForm,
     EndForm,
     GoalForm,
     GoalProgressForm,
+    InsightConsentForm,
     MenteeProfileForm,
     MentorProfileForm,
     MentorshipRequestForm,
@@ -387,9 +392,219 @@ def my_track(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, _("Well done! The milestone is marked as reached."))
         return redirect("mentoring:track")
-    services.milestones_check(member=request.user)
+    services.milestones_refresh(member=request.user)
     progress = selectors.track_progress(member=request.user)
     if progress is None:
         messages.info(request, _("Choose a track first: it comes with your mentee profile."))
         return redirect("mentoring:mentee_profile")
     return render(request, "mentoring/track.html", {"progress": progress})
+
+
+# --- outcomes: the insight page and the mentee's consent -------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET"])
+def insight(request: HttpRequest, pk: int) -> HttpResponse:
+    """The mentee's figures at the start and now, beside their peers' medians: for the mentee always, for the mentor
+    only with the mentee's consent, 404 for everyone else."""
+    found = outcomes.mentorship_insight(pk=pk, member=request.user)
+    return render(
+        request,
+        "mentoring/insight.html",
+        {"insight": found, "mentorship": found.mentorship, "min_peers": outcomes.MIN_PEERS},
+    )
+
+
+@login_required
+@require_POST
+def insight_consent(request: HttpRequest, pk: int) -> HttpResponse:
+    form = InsightConsentForm(request.POST)
+    consent = bool(form.is_valid() and form.cleaned_data["consent"])
+    services.mentorship_insight_consent_set(mentorship_id=pk, mentee=request.user, consent=consent)
+    if consent:
+        messages.success(request, _("Your mentor can now see your shop's figures. You can stop sharing at any time."))
+    else:
+        messages.success(request, _("Your mentor no longer sees your shop's figures."))
+    return redirect("mentoring:insight", pk=pk)
+
+
+# --- coaching circles ------------------------------------------------------------------------------------------------
+
+
+def _circle_form(request: HttpRequest, initial: dict | None = None) -> CircleForm:
+    """The circle form, its first meeting read in the time zone chosen in it (the member's own by default)."""
+    zone_name = request.POST.get("timezone") or (initial or {}).get("timezone") or ""
+    try:
+        zone = zoneinfo.ZoneInfo(zone_name) if zone_name else _member_zone(request)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = _member_zone(request)
+    with timezone.override(zone):
+        form = CircleForm(request.POST or None, initial=initial or {"timezone": zone.key, "open_to_requests": True})
+        if request.method == "POST":
+            form.is_valid()  # parses the first meeting in that zone; errors are read by the caller
+    return form
+
+
+@login_required
+@require_http_methods(["GET"])
+def circle_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "mentoring/circles.html",
+        {
+            "section": "circles",
+            "mine": circles.circles_of(member=request.user),
+            "to_join": circles.circles_to_join(member=request.user),
+            "can_create": circles.is_facilitator(request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def circle_create(request: HttpRequest) -> HttpResponse:
+    if not circles.is_facilitator(request.user):
+        raise Http404
+    form = _circle_form(request)
+    if request.method == "POST" and not form.errors:
+        try:
+            circle = circles.circle_create(facilitator=request.user, data=form.cleaned_data)
+        except ValidationError as error:
+            form.apply_service_errors(error)
+        else:
+            messages.success(request, _("The circle is created. Now add the sellers who will meet in it."))
+            return redirect(circle)
+    return render(
+        request, "mentoring/circle_form.html", {"form": form, "circle": None}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def circle_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    circle = circles.circle_for_facilitator(pk=pk, member=request.user)
+    form = _circle_form(request, initial=CircleForm.initial_for(circle))
+    if request.method == "POST" and not form.errors:
+        try:
+            circle = circles.circle_update(circle_id=pk, facilitator=request.user, data=form.cleaned_data)
+        except ValidationError as error:
+            form.apply_service_errors(error)
+        else:
+            messages.success(request, _("The circle is saved."))
+            return redirect(circle)
+    with timezone.override(zoneinfo.ZoneInfo(circle.timezone)):
+        return render(
+            request,
+            "mentoring/circle_form.html",
+            {"form": form, "circle": circle},
+            status=400 if form.errors else 200,
+        )
+
+
+def _render_circle(request: HttpRequest, pk: int, *, status: int = 200, **forms) -> HttpResponse:
+    found = circles.circle_page(pk=pk, member=request.user)
+    with timezone.override(_member_zone(request)):
+        return render(
+            request,
+            "mentoring/circle.html",
+            {
+                "section": "circles",
+                "page": found,
+                "circle": found.circle,
+                "post_form": forms.get("post_form") or CirclePostForm(),
+                "add_form": forms.get("add_form") or CircleMemberAddForm(),
+            },
+            status=status,
+        )
+
+
+@login_required
+@require_http_methods(["GET"])
+def circle_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_circle(request, pk)
+
+
+@login_required
+@require_POST
+def circle_post(request: HttpRequest, pk: int) -> HttpResponse:
+    circles.circle_for_member(pk=pk, member=request.user)  # 404 for strangers, before the input is read
+    form = CirclePostForm(request.POST)
+    if form.is_valid():
+        try:
+            circles.circle_post_create(circle_id=pk, author=request.user, body=form.cleaned_data["body"])
+        except ValidationError as error:
+            form.apply_service_errors(error)
+        else:
+            messages.success(request, _("Your message is posted."))
+            return redirect("mentoring:circle", pk=pk)
+    return _render_circle(request, pk, status=400, post_form=form)
+
+
+@login_required
+@require_POST
+def circle_member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    circles.circle_for_facilitator(pk=pk, member=request.user)
+    form = CircleMemberAddForm(request.POST)
+    if form.is_valid():
+        member = Member.objects.filter(email__iexact=form.cleaned_data["email"]).first()
+        try:
+            added = circles.circle_member_add(circle_id=pk, facilitator=request.user, member=member)
+        except ValidationError as error:
+            form.apply_service_errors(error)
+        else:
+            messages.success(request, _("%(name)s is in the circle.") % {"name": added.member.display_name})
+            return redirect("mentoring:circle", pk=pk)
+    return _render_circle(request, pk, status=400, add_form=form)
+
+
+@login_required
+@require_POST
+def circle_join(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        circles.circle_join_request(circle_id=pk, member=request.user)
+    except ValidationError as error:
+        _error_messages(request, error)
+    else:
+        messages.success(request, _("You asked to join. The facilitator will answer."))
+    return redirect("mentoring:circles")
+
+
+@login_required
+@require_POST
+def circle_answer(request: HttpRequest, pk: int, member_id: int, answer: str) -> HttpResponse:
+    try:
+        circles.circle_request_answer(
+            circle_id=pk, facilitator=request.user, member_id=member_id, approve=answer == "approve"
+        )
+    except ValidationError as error:
+        _error_messages(request, error)
+    else:
+        messages.success(request, _("The request is answered."))
+    return redirect("mentoring:circle", pk=pk)
+
+
+@login_required
+@require_POST
+def circle_leave(request: HttpRequest, pk: int) -> HttpResponse:
+    circles.circle_leave(circle_id=pk, member=request.user)
+    messages.success(request, _("You left the circle."))
+    return redirect("mentoring:circles")
+
+
+@login_required
+@require_POST
+def circle_member_remove(request: HttpRequest, pk: int, member_id: int) -> HttpResponse:
+    circles.circle_member_remove(circle_id=pk, facilitator=request.user, member_id=member_id)
+    messages.success(request, _("The member is removed from the circle."))
+    return redirect("mentoring:circle", pk=pk)
+
+
+@login_required
+@require_http_methods(["GET"])
+def circle_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    circle = circles.circle_for_member(pk=pk, member=request.user)
+    body = circles.circle_ics(circle, url=request.build_absolute_uri(circle.get_absolute_url()))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="circle-{circle.pk}.ics"'
+    return response

@@ -7,8 +7,11 @@ we ask Stripe for the account's state. From then on the `account.updated` webhoo
 `charges_enabled`, `payouts_enabled` and `details_submitted` current. Nothing is sent to a seller before
 `payouts_enabled` (orders.gateways.stripe refuses and the money stays in their balance).
 
-Release: `order_transfers_send` transfers each payee's released share to their connected account with the order's
-`transfer_group`, moving it from payable to paid out in the ledger first, as `payout_create` does.
+Release: `order_transfers_send` (queued after each release of a stripe order commits) transfers each payee's
+released share to their connected account with the order's `transfer_group` and an idempotency key naming the
+order and the payee, moving it from payable to paid out in the ledger first, as `payout_create` does. A payee whose
+payouts are not enabled keeps the share in their payable balance; when Stripe enables them (`account.updated`, or
+the seller coming back from onboarding) `stripe_transfers_resume` sends what waited.
 
 The pages live under /payouts/stripe/ and exist only while the stripe gateway is in use.
 """
@@ -67,6 +70,7 @@ def stripe_account_apply(*, account_id: str, data: dict[str, Any], as_of: dateti
             return None
         if account.synced_at is not None and as_of < account.synced_at:
             return account
+        enabled_now = bool(data.get("payouts_enabled")) and not account.payouts_enabled
         account.charges_enabled = bool(data.get("charges_enabled"))
         account.payouts_enabled = bool(data.get("payouts_enabled"))
         account.details_submitted = bool(data.get("details_submitted"))
@@ -84,6 +88,10 @@ def stripe_account_apply(*, account_id: str, data: dict[str, Any], as_of: dateti
                 "updated_at",
             ]
         )
+        if enabled_now:
+            # Releases that waited for this (order_transfers_send skipped the share) are transferred now.
+            member_id = account.member_id
+            transaction.on_commit(lambda: stripe_transfers_resume_task.delay(member_id), robust=True)
     return account
 
 
@@ -141,22 +149,44 @@ def _transfer_key(order: Order, member_id: int) -> str:
     return f"order:{order.reference}:transfer:{member_id}"
 
 
-@transaction.atomic
-def _order_transfers_book(order: Order) -> list[Payout]:
-    """One Payout per payee credited by the order's release, booked payable → paid out (once: keyed)."""
+def _release_credits(order: Order) -> list[Entry]:
+    """The payees' shares of the order's release (one payable credit each), oldest payee first."""
     release = LedgerTransaction.objects.filter(idempotency_key=f"order:{order.reference}:release").first()
     if release is None:
         return []
-    credits = (
+    return list(
         Entry.objects.filter(transaction=release, account__kind=AccountKind.SELLER_PAYABLE, amount__gt=0)
         .select_related("account__owner")
         .order_by("account__owner_id")
     )
+
+
+def _payouts_ready(member: Member) -> bool:
+    """Whether Stripe pays this member now. Asks Stripe when ours says no: the `account.updated` that says yes may
+    still be on its way (and when it arrives, `stripe_transfers_resume` sends what waited)."""
+    account = StripeAccount.objects.filter(member=member).first()
+    if account is None:
+        return False
+    if not account.payouts_enabled:
+        try:
+            account = stripe_account_refresh(account=account)
+        except GatewayError:
+            # Stripe will say so by webhook (retried until processed), and the share is sent then.
+            logger.warning("Could not ask Stripe about account %s; its share waits", account.account_id, exc_info=True)
+    return account.payouts_enabled
+
+
+@transaction.atomic
+def _order_transfers_book(order: Order, ready: set[int]) -> list[Payout]:
+    """One Payout per payee credited by the order's release whose payouts are enabled (`ready`), booked payable →
+    paid out (once: keyed). The others' shares stay in their payable balance."""
     payouts = []
-    for entry in credits:
+    for entry in _release_credits(order):
         key = _transfer_key(order, entry.account.owner_id)
         payout = Payout.objects.filter(idempotency_key=key).first()
         if payout is None:
+            if entry.account.owner_id not in ready:
+                continue
             try:
                 with transaction.atomic():
                     payout = Payout.objects.create(
@@ -165,8 +195,9 @@ def _order_transfers_book(order: Order) -> list[Payout]:
                     payable_pay_out(
                         seller=entry.account.owner, currency=order.currency, amount=entry.amount, idempotency_key=key
                     )
-            except LedgerError:
-                # The payee's balance no longer holds the share: a payout already took it to them.
+            except (LedgerError, IntegrityError):
+                # The payee's balance no longer holds the share (a payout already took it to them), or another
+                # worker booked this share at the same moment.
                 continue
         payouts.append(payout)
     return payouts
@@ -194,27 +225,95 @@ def _transfer_record(*, payout_id: int, result: TransferResult) -> Payout:
     return payout
 
 
+def _transfer_send(order: Order, payout: Payout) -> Payout:
+    result = gateway_get(order.gateway).transfer(
+        seller=payout.seller,
+        amount=payout.amount,
+        currency=payout.currency,
+        transfer_group=order.transfer_group,
+        idempotency_key=payout.idempotency_key,
+    )
+    return _transfer_record(payout_id=payout.pk, result=result)
+
+
 def order_transfers_send(*, order_id: int) -> list[Payout]:
     """Sends a released order's shares to the payees' connected accounts, grouped by the order's transfer group.
 
-    Call after the release commits (order_complete, order_cancel and order_dispute_resolve release). Idempotent:
-    each share has one Payout row and one idempotency key. A payee whose payouts are not enabled yet gets the
-    money back in their payable balance (a failed Payout with the reason), for a later payout."""
+    Queued after the release commits (services._release_rest: the buyer confirms, the timeout, a cancellation or a
+    dispute that releases something) for orders paid through the stripe gateway. Idempotent: each share has one
+    Payout row and one idempotency key (`order:<reference>:transfer:<member>`), so a retry or a second release
+    attempt transfers nothing twice. A payee whose payouts Stripe has not enabled is skipped: the share stays in
+    their payable balance, and is sent when `account.updated` enables payouts (`stripe_transfers_resume`)."""
     order = Order.objects.get(pk=order_id)
-    gateway = gateway_get(order.gateway)
+    credits = _release_credits(order)
+    if not credits:
+        return []
+    booked = set(
+        Payout.objects.filter(
+            idempotency_key__in=[_transfer_key(order, entry.account.owner_id) for entry in credits]
+        ).values_list("seller_id", flat=True)
+    )
+    ready = {
+        entry.account.owner_id
+        for entry in credits
+        if entry.account.owner_id not in booked and _payouts_ready(entry.account.owner)
+    }
     sent = []
-    for payout in _order_transfers_book(order):
+    for payout in _order_transfers_book(order, ready):
         if payout.status == GatewayCallStatus.PENDING:
-            result = gateway.transfer(
-                seller=payout.seller,
-                amount=payout.amount,
-                currency=payout.currency,
-                transfer_group=order.transfer_group,
-                idempotency_key=payout.idempotency_key,
-            )
-            payout = _transfer_record(payout_id=payout.pk, result=result)
+            payout = _transfer_send(order, payout)
         sent.append(payout)
     return sent
+
+
+def order_transfer_resend(*, payout_id: int) -> Payout:
+    """Sends again a release's transfer still pending (its answer was lost): same order, same key, so Stripe
+    answers with the first transfer (orders.tasks.gateway_calls_retry reaches it through `payout_send`)."""
+    payout = Payout.objects.select_related("seller").get(pk=payout_id)
+    reference = payout.idempotency_key.split(":")[1]
+    order = Order.objects.get(reference=reference)
+    if payout.status != GatewayCallStatus.PENDING:
+        return payout
+    return _transfer_send(order, payout)
+
+
+def is_order_transfer(payout: Payout) -> bool:
+    return payout.idempotency_key.startswith("order:") and ":transfer:" in payout.idempotency_key
+
+
+def orders_awaiting_transfer(*, member: Member) -> list[int]:
+    """Released stripe orders with a share for `member` that was never transferred (their payouts were not
+    enabled at the release)."""
+    credited = (
+        Entry.objects.filter(
+            account__kind=AccountKind.SELLER_PAYABLE,
+            account__owner=member,
+            amount__gt=0,
+            transaction__idempotency_key__endswith=":release",
+            transaction__order__gateway=stripe_gateway.StripeGateway.name,
+        )
+        .values_list("transaction__order_id", "transaction__order__reference")
+        .order_by("transaction__order_id")
+    )
+    sent = set(
+        Payout.objects.filter(seller=member, idempotency_key__contains=":transfer:").values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    return [
+        order_id
+        for order_id, reference in credited
+        if order_id is not None and f"order:{reference}:transfer:{member.pk}" not in sent
+    ]
+
+
+def stripe_transfers_resume(*, member_id: int) -> int:
+    """Stripe enabled a member's payouts: queues the transfers of the releases that waited for it."""
+    member = Member.objects.get(pk=member_id)
+    order_ids = orders_awaiting_transfer(member=member)
+    for order_id in order_ids:
+        order_transfers_send_task.delay(order_id)
+    return len(order_ids)
 
 
 @shared_task(name="orders.order_transfers_send", acks_late=True, ignore_result=True)
@@ -223,6 +322,11 @@ def order_transfers_send_task(order_id: int) -> None:
         order_transfers_send(order_id=order_id)
     except GatewayError:
         logger.warning("Transfers of order %s not sent; the retry task will send them again", order_id, exc_info=True)
+
+
+@shared_task(name="orders.stripe_transfers_resume", acks_late=True, ignore_result=True)
+def stripe_transfers_resume_task(member_id: int) -> None:
+    stripe_transfers_resume(member_id=member_id)
 
 
 # --- Pages ------------------------------------------------------------------------------------------------

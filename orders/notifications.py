@@ -5,7 +5,6 @@ in-site notification (`notification_text`)."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
@@ -76,10 +75,12 @@ def order_email_send(*, order_id: int, email: str, recipient: str) -> bool:
         "dispute": getattr(order, "dispute", None) if email.startswith("dispute_") else None,
         "site_url": site,
     }
-    send_mail(
+    from community.notifications.services import notification_email
+
+    # The member's email choice for order news applies (default: immediately); the link to stop them is added.
+    return notification_email(
+        member=member,
+        kind="orders",
         subject=str(SUBJECTS[email] % {"title": order.listing.title}),
-        message=render_to_string(f"orders/email/{email}.txt", context),
-        from_email=None,
-        recipient_list=[member.email],
+        body=render_to_string(f"orders/email/{email}.txt", context),
     )
-    return True

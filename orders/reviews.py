@@ -29,10 +29,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.models import Member, Role
-from community.services import notification_create, profile_rating_set
+from community.notifications.services import notification_send
+from community.services import profile_rating_set
 from listings.services import listing_rating_set
 from orders.models import Order, OrderState, Review, ReviewRole
 from orders.services import _notify, _order_locked, _order_url, _role_of
+from orders.signals import review_published
 
 REVIEW_WINDOW = timedelta(days=14)
 REVIEWABLE_STATES = frozenset({OrderState.COMPLETED, OrderState.RELEASED})
@@ -136,8 +138,9 @@ def review_hide(*, review_id: int, moderator: Member, reason: str) -> Review:
     review.save(update_fields=["hidden_at", "hidden_reason", "hidden_by"])
     if review.published_at is not None and review.author_role == ReviewRole.BUYER:
         _ratings_refresh(seller_ids={review.subject_id}, listing_ids={review.listing_id})
-    notification_create(
+    notification_send(
         member=review.author,
+        kind="moderation",
         text=_("A moderator hid your review: %(reason)s") % {"reason": reason},
         url=_order_url(review.order),
     )
@@ -168,6 +171,8 @@ def _publish(reviews: list[Review], *, now: datetime) -> None:
     if not reviews:
         return
     Review.objects.filter(pk__in=[review.pk for review in reviews]).update(published_at=now)
+    published = list(reviews)
+    transaction.on_commit(lambda: review_published.send(sender=Review, reviews=published))
     counted = [review for review in reviews if review.author_role == ReviewRole.BUYER and review.hidden_at is None]
     _ratings_refresh(
         seller_ids={review.subject_id for review in counted}, listing_ids={review.listing_id for review in counted}

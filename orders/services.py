@@ -69,6 +69,7 @@ from orders.models import (
     DisputeMessage,
     DisputeOutcome,
     DisputeStatus,
+    Entry,
     GatewayCallStatus,
     LedgerTransaction,
     Order,
@@ -173,7 +174,9 @@ def _notify(order: Order, email: str, recipient: str) -> None:
     if member.is_active:
         from community.services import notification_create
 
-        notification_create(member=member, text=notification_text(order=order, email=email), url=_order_url(order))
+        notification_create(
+            member=member, kind="orders", text=notification_text(order=order, email=email), url=_order_url(order)
+        )
     order_id = order.pk
     transaction.on_commit(lambda: email_send.delay(order_id, email, recipient), robust=True)
 
@@ -229,6 +232,12 @@ def _release_rest(order: Order) -> int:
         platform_amount=platform,
         idempotency_key=f"order:{order.reference}:release",
     )
+    if order.gateway == "stripe":
+        # Separate charges and transfers: the payees' shares go to their connected accounts after commit.
+        from orders.connect import order_transfers_send_task
+
+        order_id = order.pk
+        transaction.on_commit(lambda: order_transfers_send_task.delay(order_id), robust=True)
     return remaining
 
 
@@ -402,6 +411,62 @@ def order_payment_confirm(*, order_id: int, buyer: Member) -> Order:
     order = order_payment_record(order_id=order.pk, result=result)
     _raise_if_refused(result)
     return order
+
+
+def order_payment_intent_prepare(*, order_id: int, buyer: Member) -> Order:
+    """The stripe gateway's card step: the order's PaymentIntent, created once for the total computed here (the
+    idempotency key names the order, so a reload or a second tab gets the same one) and kept on the order with its
+    client secret for Stripe.js. A PaymentIntent that already succeeded (paid in another tab, the webhook not yet
+    here) is recorded instead."""
+    from orders.gateways import stripe as stripe_gateway
+
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None:
+        raise Http404
+    _require_role(order, buyer, CancelledBy.BUYER)
+    if order.gateway != stripe_gateway.StripeGateway.name:
+        raise ValidationError({"state": [_("This order is not paid through Stripe.")]})
+    if order.state != OrderState.PENDING_PAYMENT:
+        raise ValidationError({"state": [_("This order is not waiting for a payment.")]})
+    if order.charge_reference:
+        intent = stripe_gateway.payment_intent_retrieve(order.charge_reference)
+    else:
+        intent = stripe_gateway.payment_intent_create(
+            amount=order.total,
+            currency=order.currency,
+            transfer_group=order.transfer_group,
+            idempotency_key=f"{_charge_key(order)}:intent",
+            description=f"Guildhall order {order.reference}",
+        )
+    if intent["status"] in {"succeeded", "canceled"}:
+        return order_payment_record(order_id=order.pk, result=stripe_gateway.charge_result(intent))
+    with transaction.atomic():
+        order = _order_locked(order.pk)
+        if order.state == OrderState.PENDING_PAYMENT and not order.charge_reference:
+            order.charge_reference = intent["id"]
+            order.payment_client_secret = intent["client_secret"]
+            order.save(update_fields=["charge_reference", "payment_client_secret", "updated_at"])
+    return order
+
+
+def order_payment_intent_settle(*, order_id: int, buyer: Member, payment_intent: str) -> tuple[Order, ChargeResult]:
+    """The buyer's browser came back from Stripe.js: asks Stripe how the order's PaymentIntent stands (never the
+    query string) and records a success (or a cancelled PaymentIntent). A declined card leaves the order waiting
+    for another card. Idempotent with the webhook: `order_payment_record` records a payment once.
+
+    Raises Http404 for a PaymentIntent that is not this order's."""
+    from orders.gateways import stripe as stripe_gateway
+
+    order = Order.objects.filter(pk=order_id, buyer=buyer, gateway=stripe_gateway.StripeGateway.name).first()
+    if order is None or not payment_intent or payment_intent != order.charge_reference:
+        raise Http404
+    intent = stripe_gateway.payment_intent_retrieve(payment_intent)
+    if intent.get("transfer_group") != order.transfer_group or int(intent["amount"]) != order.total:
+        raise Http404
+    result = stripe_gateway.charge_result(intent)
+    if result.status in {PaymentStatus.SUCCEEDED, PaymentStatus.FAILED}:
+        order = order_payment_record(order_id=order.pk, result=result)
+    return order, result
 
 
 def _raise_if_refused(result: ChargeResult) -> None:
@@ -949,7 +1014,7 @@ def dispute_escalate(*, order_id: int, actor: Member | None = None) -> Dispute:
 
 
 def _moderators_notify(order: Order) -> None:
-    from community.services import notification_create
+    from community.notifications.services import notification_send
 
     url = reverse("admin:orders_dispute_change", args=[order.dispute.pk])
     text = _("A dispute needs a decision: order for “%(title)s”.") % {"title": order.listing.title}
@@ -961,7 +1026,7 @@ def _moderators_notify(order: Order) -> None:
         .order_by("pk")[:MODERATORS_NOTIFIED]
     )
     for moderator in moderators:
-        notification_create(member=moderator, text=text, url=url)
+        notification_send(member=moderator, kind="moderation", text=text, url=url)
 
 
 @transaction.atomic
@@ -1058,11 +1123,39 @@ def payout_create(*, seller: Member) -> list[Payout]:
     return payouts
 
 
+def payouts_scheduled() -> list[Payout]:
+    """The weekly payout run (Celery beat `orders.payouts_scheduled`): every seller whose available balance reaches
+    `PAYOUT_MINIMUM` in some currency is paid it, each seller in their own transaction so one failure stops no one
+    else. Safe to run again: money already paid out has left the payable account, so a second run in the same week
+    pays only what was released in between."""
+    minimum = payout_minimum()
+    seller_ids = list(
+        Entry.objects.filter(account__kind=AccountKind.SELLER_PAYABLE)
+        .values("account__owner_id", "account__currency")
+        .annotate(balance=Sum("amount"))
+        .filter(balance__gte=minimum)
+        .values_list("account__owner_id", flat=True)
+        .distinct()
+        .order_by("account__owner_id")
+    )
+    payouts: list[Payout] = []
+    for seller in Member.objects.filter(pk__in=seller_ids, is_active=True).order_by("pk"):
+        try:
+            payouts += payout_create(seller=seller)
+        except ValidationError:  # the balance moved under us (a refund, a payout on request): nothing to pay now
+            continue
+    return payouts
+
+
 def payout_send(*, payout_id: int) -> Payout:
     """Sends a booked payout through the gateway; a refusal returns the money to the seller's balance."""
     payout = Payout.objects.select_related("seller").get(pk=payout_id)
     if payout.status != GatewayCallStatus.PENDING:
         return payout
+    from orders.connect import is_order_transfer, order_transfer_resend
+
+    if is_order_transfer(payout):  # a release's transfer whose answer was lost: sent again as that transfer
+        return order_transfer_resend(payout_id=payout.pk)
     result = gateway_get().payout(
         seller=payout.seller, amount=payout.amount, currency=payout.currency, idempotency_key=payout.idempotency_key
     )

@@ -50,6 +50,12 @@ def _each(order_ids: list[int], service, **kwargs) -> int:
     return done
 
 
+@shared_task(name="orders.payouts_scheduled")
+def payouts_scheduled() -> int:
+    """Weekly: pays every seller whose available balance reaches the minimum (services.payouts_scheduled)."""
+    return len(services.payouts_scheduled())
+
+
 @shared_task(name="orders.requests_expire")
 def requests_expire() -> int:
     """Requests to book the seller did not answer in time: expired, the buyer refunded."""

@@ -18,6 +18,7 @@ urlpatterns = [
     path("<uuid:reference>/receipt/", orders.receipt, name="receipt"),
     path("<uuid:reference>/statement/", money.statement, name="statement"),
     path("<uuid:reference>/pay/", checkout.pay, name="pay"),
+    path("<uuid:reference>/pay/return/", checkout.pay_return, name="pay_return"),
     path("<uuid:reference>/authenticate/", checkout.authenticate, name="authenticate"),
     path("<uuid:reference>/accept/", orders.accept, name="accept"),
     path("<uuid:reference>/decline/", orders.decline, name="decline"),

@@ -12,8 +12,9 @@ Processing (`orders.stripe_event_process`) is idempotent and safe in any order. 
 rules never move our state backwards:
 - `payment_intent.succeeded`: reads the PaymentIntent (with Stripe's fee) and records the payment on the order
   (`order_payment_record`, itself idempotent). A success is final: a later failure event cannot undo it.
-- `payment_intent.payment_failed`: reads the PaymentIntent *now*, and cancels a waiting order only if it is still
-  not paid (a failure delivered after the success is ignored).
+- `payment_intent.payment_failed`: reads the PaymentIntent *now*: a cancelled one cancels a waiting order; a
+  declined card leaves the order waiting for another card (the Payment Element lets the buyer retry); a failure
+  delivered after the success is ignored.
 - `charge.refunded`, `refund.created`/`refund.updated`/`charge.refund.updated`: reads the charge's refunds and
   settles our pending Refund rows by the idempotency key in their metadata; a refund we did not ask for is logged
   for the operators. The mirror's refunded amount only grows.
@@ -233,9 +234,11 @@ def payment_intent_failed(event: StripeEvent) -> str:
         return StripeEventStatus.IGNORED
     if order.state != OrderState.PENDING_PAYMENT:
         return StripeEventStatus.PROCESSED
-    # A failure is not final for a PaymentIntent: what matters is its state now.
+    # A failure is not final for a PaymentIntent: what matters is its state now. A declined card leaves it waiting
+    # for another (the buyer retries in the Payment Element; the abandon timeout ends it), so only a success or a
+    # cancelled PaymentIntent is recorded.
     result = stripe_gateway.StripeGateway().charge_status(reference=intent["id"])
-    if result.status in {PaymentStatus.DECLINED, PaymentStatus.FAILED, PaymentStatus.SUCCEEDED}:
+    if result.status in {PaymentStatus.FAILED, PaymentStatus.SUCCEEDED}:
         services.order_payment_record(order_id=order.pk, result=result)
     return StripeEventStatus.PROCESSED
 

@@ -1,5 +1,6 @@
-"""The blocks a playbook is written in: steps and checklists a seller ticks off, description templates with
-{placeholders}, examples, callouts, images, videos, related listings and links, and pathways into collaboration.
+"""The blocks a playbook is written in: steps and checklists a seller ticks off, description templates, fulfilment
+tips and reply templates with {placeholders}, lessons learned promoted from the forum, examples, callouts,
+images, videos, related listings and links, and pathways into collaboration.
 
 Text a facilitator types is escaped by the templates; rich text is sanitised once more when rendered (nh3), so
 content that reached the database by another route than the editor (an import, the API) stays inert too.
@@ -21,7 +22,12 @@ from wagtail.embeds.blocks import EmbedBlock
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.rich_text import RichText, expand_db_html
 
-from playbooks.placeholders import template_highlight, template_placeholders
+from playbooks.placeholders import (
+    KNOWN_PLACEHOLDERS_BY_KIND,
+    template_highlight,
+    template_placeholders,
+    template_unknown_placeholders,
+)
 
 RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 RICH_TEXT_TAGS = {"p", "br", "b", "strong", "i", "em", "a", "ul", "ol", "li", "h3", "h4"}
@@ -98,25 +104,128 @@ class ChecklistBlock(blocks.StructBlock):
         return context
 
 
-class DescriptionTemplateBlock(blocks.StructBlock):
+def _placeholder_list(names) -> str:
+    return ", ".join(f"{{{name}}}" for name in names)
+
+
+class PlaceholderTemplateBlock(blocks.StructBlock):
+    """A copyable text with {placeholders}. A name in braces that this kind of template cannot fill is refused
+    when the facilitator saves, naming it, so sellers never see a half-filled template."""
+
+    kind = "description_template"
+
+    def clean(self, value):
+        value = super().clean(value)
+        known = KNOWN_PLACEHOLDERS_BY_KIND[self.kind]
+        unknown = template_unknown_placeholders(value.get("text", ""), known)
+        if unknown:
+            raise blocks.StructBlockValidationError(
+                block_errors={
+                    "text": ValidationError(
+                        _(
+                            "Unknown placeholder %(unknown)s. This template can use %(known)s; put words the seller "
+                            "fills in by hand in square brackets, like [materials]."
+                        )
+                        % {"unknown": ", ".join(unknown), "known": _placeholder_list(known)}
+                    )
+                }
+            )
+        return value
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        context["highlighted"] = template_highlight(value.get("text", ""))
+        context["placeholders"] = template_placeholders(value.get("text", ""))
+        return context
+
+
+class DescriptionTemplateBlock(PlaceholderTemplateBlock):
     title = blocks.CharBlock(max_length=120)
     text = blocks.TextBlock(
         max_length=4000,
         help_text=_(
             "Text a seller copies into a listing. {title}, {place}, {price}, {seller_name} and {category} are "
-            "filled in from their listing; any other {word} stays visible for them to replace."
+            "filled in from their listing; put words they fill in by hand in square brackets, like [materials]."
         ),
     )
+
+    kind = "description_template"
 
     class Meta:
         icon = "doc-full"
         label = _("Description template")
         template = "playbooks/blocks/template.html"
 
+
+class FulfilmentTipBlock(PlaceholderTemplateBlock):
+    """Advice shown to a seller on their order page (for orders in the playbook's categories), with an optional
+    message to the buyer they can copy."""
+
+    title = blocks.CharBlock(max_length=120)
+    order_kind = blocks.ChoiceBlock(
+        choices=[("", _("Items and bookings")), ("item", _("Items")), ("booking", _("Bookings"))],
+        required=False,
+        label=_("Shown on orders for"),
+    )
+    advice = blocks.TextBlock(max_length=1000, label=_("Tip"))
+    text = blocks.TextBlock(
+        max_length=2000,
+        required=False,
+        label=_("Message to copy (optional)"),
+        help_text=_("{title}, {place}, {buyer_name}, {seller_name} and {category} are filled in from the order."),
+    )
+
+    kind = "fulfilment_tip"
+
+    class Meta:
+        icon = "tick-inverse"
+        label = _("Fulfilment tip")
+        template = "playbooks/blocks/fulfilment_tip.html"
+
+
+class ReplyTemplateBlock(PlaceholderTemplateBlock):
+    """A reply a seller inserts into their message to a buyer (never sent by itself)."""
+
+    title = blocks.CharBlock(max_length=120)
+    text = blocks.TextBlock(
+        max_length=2000,
+        help_text=_(
+            "{buyer_name}, {title}, {place}, {price}, {seller_name} and {category} are filled in from the "
+            "conversation and its listing."
+        ),
+    )
+
+    kind = "reply_template"
+
+    class Meta:
+        icon = "mail"
+        label = _("Reply template")
+        template = "playbooks/blocks/reply_template.html"
+
+
+class LessonLearnedBlock(blocks.StructBlock):
+    """A forum lesson promoted into the playbook by a facilitator, crediting the member who wrote it."""
+
+    title = blocks.CharBlock(max_length=150)
+    hypothesis = blocks.TextBlock(max_length=2000)
+    tried = blocks.TextBlock(max_length=4000, label=_("What was tried"))
+    result = blocks.ChoiceBlock(
+        choices=[("worked", _("It worked")), ("failed", _("It failed")), ("mixed", _("Mixed results"))]
+    )
+    figures = blocks.TextBlock(max_length=2000, required=False)
+    author_name = blocks.CharBlock(max_length=150, label=_("Credited to"))
+    topic_id = blocks.IntegerBlock(min_value=1, required=False, label=_("Forum topic number"))
+
+    class Meta:
+        icon = "pick"
+        label = _("Lesson learned")
+        template = "playbooks/blocks/lesson_learned.html"
+
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context=parent_context)
-        context["highlighted"] = template_highlight(value.get("text", ""))
-        context["placeholders"] = template_placeholders(value.get("text", ""))
+        topic_id = value.get("topic_id")
+        context["topic_url"] = reverse("forums:topic", kwargs={"pk": topic_id}) if topic_id else ""
+        context["result_label"] = dict(self.child_blocks["result"].field.choices).get(value.get("result"), "")
         return context
 
 
@@ -285,6 +394,9 @@ class PlaybookStreamBlock(blocks.StreamBlock):
     step = StepBlock()
     checklist = ChecklistBlock()
     description_template = DescriptionTemplateBlock()
+    fulfilment_tip = FulfilmentTipBlock()
+    reply_template = ReplyTemplateBlock()
+    lesson_learned = LessonLearnedBlock()
     example = ExampleBlock()
     callout = CalloutBlock()
     image = ImageBlock()

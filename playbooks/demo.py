@@ -77,7 +77,7 @@ PLAYBOOKS: list[dict[str, Any]] = [
                 {
                     "title": "Handmade item",
                     "text": "{title}, made by hand by {seller_name} in {place}.\n\n"
-                    "What it is made of: {materials}\nSize: {size}\nPrice: {price}\n\n"
+                    "What it is made of: [materials]\nSize: [size]\nPrice: {price}\n\n"
                     "Collection in {place}, or posted to you.",
                 },
             ),
@@ -131,9 +131,53 @@ PLAYBOOKS: list[dict[str, Any]] = [
                 "description_template",
                 {
                     "title": "Ceramic piece",
-                    "text": "{title}, hand-thrown by {seller_name}.\n\n- Capacity: {capacity}\n- Food safe: yes\n"
-                    "- Dishwasher safe: {dishwasher}\n\n{price}, collection in {place}.",
+                    "text": "{title}, hand-thrown by {seller_name}.\n\n- Capacity: [capacity]\n- Food safe: yes\n"
+                    "- Dishwasher safe: [yes or no]\n\n{price}, collection in {place}.",
                 },
+            ),
+        ],
+    },
+    {
+        "slug": "orders-buyers-remember",
+        "title": "Orders buyers remember",
+        "intro": "Packing, handing over and answering buyers: the small things that earn five-star reviews.",
+        "categories": [],
+        "business_models": ["handmade", "resale"],
+        "tags": ["fulfilment", "messaging"],
+        "in_series": False,
+        "body": [
+            _block(
+                "fulfilment_tip",
+                {
+                    "title": "Tell the buyer it is on its way",
+                    "order_kind": "item",
+                    "advice": "Pack it the day the order comes in and send a short note: buyers who know when to "
+                    "expect a parcel rarely open a dispute.",
+                    "text": "Hello {buyer_name}, your {title} is packed and leaves {place} today. "
+                    "Tracking: [tracking number]. Thank you! {seller_name}",
+                },
+            ),
+            _block(
+                "fulfilment_tip",
+                {
+                    "title": "Confirm the booking the day before",
+                    "order_kind": "booking",
+                    "advice": "A reminder the day before halves no-shows; say where to meet and what to bring.",
+                    "text": "Hello {buyer_name}, looking forward to {title} tomorrow. We meet at [meeting point]. "
+                    "{seller_name}",
+                },
+            ),
+            _block(
+                "reply_template",
+                {
+                    "title": "Thanks for your question",
+                    "text": "Hello {buyer_name}, thank you for asking about {title}. [Your answer.] "
+                    "You can buy it here on Guildhall whenever you are ready. {seller_name}",
+                },
+            ),
+            _block(
+                "callout",
+                {"tone": "info", "text": "<p>Keep payment and contact on Guildhall until the order is paid.</p>"},
             ),
         ],
     },
@@ -149,7 +193,8 @@ def _index_page() -> PlaybookIndexPage:
 
 @transaction.atomic
 def seed_playbooks(author: Any = None) -> dict[str, PlaybookPage]:
-    """Creates and publishes the demo playbooks and the welcome series for new sellers; returns them by slug."""
+    """Creates and publishes the demo playbooks (the third with fulfilment tips and a reply template) and the
+    welcome series for new sellers; returns them by slug. Playbooks that exist already are left as they are."""
     categories = seed_categories()
     index = _index_page()
     business_models = {row.kind: row for row in BusinessModel.objects.all()}
@@ -183,6 +228,7 @@ def seed_playbooks(author: Any = None) -> dict[str, PlaybookPage]:
         },
     )
     if created:
-        for order, definition in enumerate(PLAYBOOKS):
+        in_series = [definition for definition in PLAYBOOKS if definition.get("in_series", True)]
+        for order, definition in enumerate(in_series):
             WelcomeSeriesItem.objects.create(series=series, page=pages[definition["slug"]], sort_order=order)
     return pages

@@ -1,7 +1,10 @@
-"""Description templates carry {placeholders} that a seller's listing fills in.
+"""Templates in playbooks (listing descriptions, fulfilment tips, replies to buyers) carry {placeholders} that the
+seller's listing, order or conversation fills in.
 
-A placeholder is a name in braces: `{title}`, `{place}`, `{price}`, `{seller_name}`. Text in braces that is not a
-name (`{ }`, `{1 + 2}`) is plain text. Filling never trusts its input: the template text and every value are
+A placeholder is a name in braces: `{title}`, `{place}`, `{price}`, `{seller_name}`. Each kind of template knows
+its own names (KNOWN_PLACEHOLDERS_BY_KIND); the CMS refuses a template with any other name in braces, so a typo
+never reaches a seller. Words a seller fills in by hand go in square brackets: `[materials]`. Text in braces that
+is not a name (`{ }`, `{1 + 2}`) is plain text. Filling never trusts its input: the template text and every value are
 HTML-escaped, so the result renders safely as it is, and a placeholder without a value stays visible for the
 seller to replace by hand.
 """
@@ -18,8 +21,18 @@ from django.utils.safestring import SafeString, mark_safe
 
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]{0,39})\}")
 
-# The placeholders a listing fills; facilitators may write others, which stay visible as prompts.
+# The placeholders a listing fills in a description template.
 KNOWN_PLACEHOLDERS = ("title", "place", "price", "seller_name", "category")
+# What an order fills in a fulfilment tip, and a conversation in a reply template.
+ORDER_PLACEHOLDERS = ("title", "place", "buyer_name", "seller_name", "category")
+REPLY_PLACEHOLDERS = ("title", "place", "price", "buyer_name", "seller_name", "category")
+KNOWN_PLACEHOLDERS_BY_KIND = {
+    "description_template": KNOWN_PLACEHOLDERS,
+    "fulfilment_tip": ORDER_PLACEHOLDERS,
+    "reply_template": REPLY_PLACEHOLDERS,
+}
+# Anything in braces that looks like an attempt at a placeholder: "{Title}", "{ place }", "{buyer-name}".
+PLACEHOLDER_LIKE = re.compile(r"\{\s*([A-Za-z_][A-Za-z0-9_\- ]{0,39}?)\s*\}")
 
 CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 
@@ -27,6 +40,12 @@ CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 def template_placeholders(text: str) -> list[str]:
     """The placeholder names in `text`, each once, in order of first appearance."""
     return list(dict.fromkeys(PLACEHOLDER.findall(text or "")))
+
+
+def template_unknown_placeholders(text: str, known: tuple[str, ...] | list[str]) -> list[str]:
+    """The placeholders in `text` (as written, braces included) that are not among `known`, each once."""
+    found = [f"{{{match.group(1)}}}" for match in PLACEHOLDER_LIKE.finditer(text or "") if match.group(1) not in known]
+    return list(dict.fromkeys(found))
 
 
 def _filled(text: str, values: Mapping[str, Any], wrap) -> SafeString:
@@ -97,3 +116,24 @@ def listing_template_values(listing: Mapping[str, Any] | Any, *, seller: Any = N
         "category": str(getattr(category, "name", category) or "") if category is not None else "",
     }
     return {name: str(value) for name, value in values.items() if value not in (None, "")}
+
+
+def order_template_values(order: Any) -> dict[str, str]:
+    """The placeholder values of an order, for a fulfilment tip shown to its seller."""
+    listing = order.listing
+    values = listing_template_values(listing, seller=getattr(order, "seller", None) or listing.seller)
+    values.pop("price", None)
+    buyer = getattr(order, "buyer", None)
+    if buyer is not None and str(getattr(buyer, "display_name", "") or "").strip():
+        values["buyer_name"] = str(buyer.display_name)
+    return values
+
+
+def conversation_template_values(*, listing: Any, seller: Any, buyer: Any) -> dict[str, str]:
+    """The placeholder values of a conversation between a seller and a buyer, perhaps about a listing."""
+    values = listing_template_values(listing, seller=seller) if listing is not None else {}
+    if listing is None and str(getattr(seller, "display_name", "") or "").strip():
+        values["seller_name"] = str(seller.display_name)
+    if buyer is not None and str(getattr(buyer, "display_name", "") or "").strip():
+        values["buyer_name"] = str(buyer.display_name)
+    return values

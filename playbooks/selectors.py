@@ -1,5 +1,6 @@
-"""Reads for playbooks: the filtered and searched index, a member's progress, description templates for a
-category, and the feedback queue."""
+"""Reads for playbooks: the filtered and searched index, a member's progress, the templates offered where the
+work happens (description templates for a category, fulfilment tips for an order, reply templates for a
+conversation), and the feedback queue."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils.safestring import SafeString
 
 from community.models import SellerStage
@@ -234,40 +235,51 @@ class DescriptionTemplate:
     page_title: str
     page_url: str
     block_id: str
+    advice: str = ""
 
     @property
     def record_url(self) -> str:
-        """POST block_id=<block_id>&context=listing_form[&listing=<id>] here when a seller inserts it."""
+        """POST block_id=<block_id>&context=<where>[&listing=<id>] here when a seller inserts or copies it."""
         return f"{self.page_url}template-use/"
 
 
-def description_templates_for(
-    category: Category | None, values: Mapping[str, Any] | None = None
-) -> list[DescriptionTemplate]:
-    """The description templates of live playbooks filed under `category` or one of its ancestors, the most
-    specific category first, each filled from `values` (see placeholders.listing_template_values)."""
+def _lineage(category: Category | None) -> dict[int, int]:
+    """{category id: depth} for `category` and its ancestors (empty without a category)."""
     if category is None:
-        return []
-    values = values or {}
-    lineage = [*category.get_ancestors(), category]
-    depth_of = {node.pk: node.depth for node in lineage}
+        return {}
+    return {node.pk: node.depth for node in [*category.get_ancestors(), category]}
+
+
+def _playbooks_for_lineage(depth_of: dict[int, int], *, include_general: bool) -> list[PlaybookPage]:
+    """Live playbooks filed under one of the categories of `depth_of` (and, with `include_general`, those filed
+    under no category at all), the most specific first, then by title. Two queries whatever their number."""
+    through = PlaybookPage.categories.through
+    # Exists() rather than two pk__in subqueries on the same table, which Django merges into one when OR-ed.
+    filed = through.objects.filter(playbookpage_id=OuterRef("pk"))
+    in_lineage = Exists(filed.filter(category_id__in=list(depth_of)))
+    condition = (in_lineage | ~Exists(filed)) if include_general else in_lineage
     pages = (
         playbooks_live()
-        .filter(
-            pk__in=PlaybookPage.categories.through.objects.filter(category_id__in=depth_of).values("playbookpage_id")
-        )
-        .prefetch_related(Prefetch("categories", queryset=Category.objects.filter(pk__in=depth_of)))
+        .filter(condition)
+        .prefetch_related(Prefetch("categories", queryset=Category.objects.filter(pk__in=list(depth_of))))
     )
 
     def specificity(page: PlaybookPage) -> tuple[int, str]:
-        return (-max(depth_of[node.pk] for node in page.categories.all()), page.title)
+        depths = [depth_of[node.pk] for node in page.categories.all()]
+        return (-max(depths) if depths else 0, page.title)
 
+    return sorted(pages, key=specificity)
+
+
+def _filled_templates(
+    pages: Iterable[PlaybookPage], block_type: str, values: Mapping[str, Any], keep=None
+) -> list[DescriptionTemplate]:
     templates: list[DescriptionTemplate] = []
-    for page in sorted(pages, key=specificity):
+    for page in pages:
         for child in page.body:
-            if child.block_type != "description_template":
+            if child.block_type != block_type or (keep is not None and not keep(child.value)):
                 continue
-            text = child.value["text"]
+            text = child.value.get("text") or ""
             names = template_placeholders(text)
             templates.append(
                 DescriptionTemplate(
@@ -280,9 +292,43 @@ def description_templates_for(
                     page_title=page.title,
                     page_url=page.url,
                     block_id=str(child.id),
+                    advice=str(child.value.get("advice") or ""),
                 )
             )
     return templates
+
+
+def description_templates_for(
+    category: Category | None, values: Mapping[str, Any] | None = None
+) -> list[DescriptionTemplate]:
+    """The description templates of live playbooks filed under `category` or one of its ancestors, the most
+    specific category first, each filled from `values` (see placeholders.listing_template_values)."""
+    if category is None:
+        return []
+    pages = _playbooks_for_lineage(_lineage(category), include_general=False)
+    return _filled_templates(pages, "description_template", values or {})
+
+
+def fulfilment_tips_for(
+    category: Category | None, kind: str, values: Mapping[str, Any] | None = None
+) -> list[DescriptionTemplate]:
+    """Fulfilment tips for an order of `kind` ("item" or "booking") in `category`: from live playbooks filed under
+    the category, its ancestors, or no category (advice for every order); tips marked for the other kind are left
+    out. `body` is the tip's message to copy, filled from `values` (placeholders.order_template_values)."""
+    pages = _playbooks_for_lineage(_lineage(category), include_general=True)
+    return _filled_templates(
+        pages, "fulfilment_tip", values or {}, keep=lambda value: value.get("order_kind") in ("", None, kind)
+    )
+
+
+def reply_templates_for(
+    category: Category | None, values: Mapping[str, Any] | None = None
+) -> list[DescriptionTemplate]:
+    """Reply templates for a seller's conversation about a listing in `category` (or about no listing): from live
+    playbooks filed under the category, its ancestors, or no category; filled from `values`
+    (placeholders.conversation_template_values)."""
+    pages = _playbooks_for_lineage(_lineage(category), include_general=True)
+    return _filled_templates(pages, "reply_template", values or {})
 
 
 # --- Feedback -----------------------------------------------------------------------------------------------

@@ -65,6 +65,16 @@ def welcome_step_toggle(*, member: Any, page: PlaybookPage, step: str, done: boo
 # --- Template use -------------------------------------------------------------------------------------------
 
 
+# Which blocks each context may record: the listing form inserts description templates, the order page copies
+# fulfilment tips' messages, the conversation page inserts reply templates; the playbook page copies any of them.
+TEMPLATE_BLOCKS_BY_CONTEXT = {
+    TemplateUseContext.LISTING_FORM: {"description_template"},
+    TemplateUseContext.ORDER_PAGE: {"fulfilment_tip"},
+    TemplateUseContext.MESSAGING: {"reply_template"},
+    TemplateUseContext.PLAYBOOK_PAGE: {"description_template", "fulfilment_tip", "reply_template"},
+}
+
+
 @transaction.atomic
 def template_use_record(
     *,
@@ -74,14 +84,16 @@ def template_use_record(
     context: str = TemplateUseContext.LISTING_FORM,
     listing: Any = None,
 ) -> TemplateUse:
-    """Records that `member` used the description template `block_id` of the live playbook `page`, from the
-    listing form (context "listing_form", optionally with the member's own `listing`) or by copying it on the
-    playbook page (context "playbook_page")."""
+    """Records that `member` used the template `block_id` of the live playbook `page`: a description template in
+    the listing form (context "listing_form"), a fulfilment tip's message on an order page ("order_page"), a reply
+    template in a conversation with a buyer ("messaging"), or any of them copied on the playbook page
+    ("playbook_page"). `listing`, if given, must be the member's own."""
     _require_member(member)
     _require_live(page)
     if context not in TemplateUseContext.values:
         raise ValidationError({"context": _("Unknown context.")})
-    template_ids = {str(child.id) for child in page.body if child.block_type == "description_template"}
+    allowed = TEMPLATE_BLOCKS_BY_CONTEXT[TemplateUseContext(context)]
+    template_ids = {str(child.id) for child in page.body if child.block_type in allowed}
     if block_id not in template_ids:
         raise ValidationError({"block_id": _("This playbook has no such template.")})
     if listing is not None and listing.seller_id != member.pk:

@@ -10,12 +10,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from community.models import SellerStage
-from playbooks import selectors, services
+from playbooks import lessons, selectors, services
 from playbooks.forms import FeedbackForm, PlaybookFilterForm, ProgressForm, TemplateUseForm
 from playbooks.models import BusinessModelKind, PlaybookIndexPage, PlaybookPage, TemplateUseContext, WelcomeSeriesItem
 
@@ -124,6 +124,7 @@ def playbook_page_context(request: HttpRequest, *, page: PlaybookPage) -> dict[s
         "feedback_form": FeedbackForm(initial=initial),
         "feedback_summary": selectors.feedback_summary(page=page),
         "series_next": _series_next(page),
+        "lessons_testing": lessons.lessons_testing(page=page, member=request.user),
     }
 
 
@@ -189,8 +190,9 @@ def feedback_view(request: HttpRequest, *, page: PlaybookPage) -> HttpResponse:
 
 
 def template_use_view(request: HttpRequest, *, page: PlaybookPage) -> HttpResponse:
-    """POST block_id, and optionally context ("listing_form" or "playbook_page", the default) and the id of the
-    member's own listing. Answers 204; called by the copy button here and the listing form's insert button."""
+    """POST block_id, and optionally context ("listing_form", "order_page", "messaging" or "playbook_page", the
+    default) and the id of the member's own listing (anyone else's is a 404). Answers 204; called by the copy
+    buttons here and on order pages, and the insert buttons of the listing form and conversations."""
     refused = _require_post_member(request, page)
     if refused:
         return refused
@@ -201,9 +203,7 @@ def template_use_view(request: HttpRequest, *, page: PlaybookPage) -> HttpRespon
     if form.cleaned_data["listing"]:
         from listings.models import Listing
 
-        listing = Listing.objects.filter(pk=form.cleaned_data["listing"], seller=request.user).first()
-        if listing is None:
-            return HttpResponseBadRequest()
+        listing = get_object_or_404(Listing, pk=form.cleaned_data["listing"], seller=request.user)
     try:
         services.template_use_record(
             member=request.user,

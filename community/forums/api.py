@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from community.forums import selectors, services
 from community.forums.services import BODY_MAX_CHARS, FEEDBACK_ASPECTS, FEEDBACK_MAX_CHARS, TITLE_MAX_CHARS
 from community.models import LessonResult, Post, ReactionKind, TopicKind
+from community.moderation import SanctionActive
 
 WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
 
@@ -47,6 +48,8 @@ def _write(call, **kwargs):
         return call(**kwargs)
     except services.RateLimited as error:
         raise exceptions.Throttled(detail=" ".join(error.messages)) from error
+    except SanctionActive as error:  # silenced or suspended: 403 with the reason and the end
+        raise exceptions.PermissionDenied(detail=str(error)) from error
     except PermissionDenied as error:
         raise Http404 from error
 

@@ -1,17 +1,20 @@
 """Writes for the forums: topics and posts, edits, reactions, accepted answers, pinning and closing, watching,
 reading, and flags.
 
-Trust, a first approximation (trust levels come later):
-- A member who joined less than 24 hours ago is "new": they open at most 3 topics and write at most 10 posts a day,
-  and a post of theirs with a link or an image is refused with a message saying why (rather than silently
-  stripped, so they know what happened). Everyone writes at most 30 posts an hour.
-- A post flagged by 3 different members is hidden at once, pending a moderator; every flag weighs the same for now
-  (weighting by trust level comes later). A moderator who agrees keeps it hidden; one who disagrees restores it.
+Trust (the rules and their table are in `community.trust`):
+- What a member may write depends on their trust level: a new member (level 0) has caps on links, images and
+  mentions per post and on topics and posts a day; a post over a cap is refused whole with a message saying why and
+  how to progress (rather than silently stripped). Everyone writes at most 30 posts an hour.
+- A flag weighs by the flagger's level (level 0: nothing; moderators: enough alone). A post is hidden at once,
+  pending a moderator, when its open flags weigh `trust.FLAG_WEIGHT_TO_HIDE`; a member's flags per day are capped
+  by level, and one who hits the cap is noted in the moderation log. A moderator who agrees keeps it hidden; one who
+  disagrees restores it; both are logged (`community.moderation`).
+- Silenced and suspended members cannot write (`community.moderation.sanction_post_check`).
 - Moderating (pin, close, resolve flags) is for staff and members with the moderator role; ambassadors moderating
   their region come later.
 
 Markdown is rendered and sanitised once, when a post is written, with `listings.markdown` (raw HTML off, then nh3),
-so a `<script>` stays inert text. Notifications are stored with `community.services.notification_create`, which
+so a `<script>` stays inert text. Notifications go through `community.notifications.services.notification_send`, which
 pushes them live after commit.
 """
 
@@ -31,6 +34,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from community import moderation, trust
 from community.forums import selectors
 from community.models import (
     Flag,
@@ -41,6 +45,7 @@ from community.models import (
     LessonResult,
     Member,
     Mention,
+    NotificationKind,
     Post,
     PostRevision,
     Profile,
@@ -52,7 +57,7 @@ from community.models import (
     TopicWatch,
     WatchLevel,
 )
-from community.services import notification_create
+from community.notifications.services import notification_send
 from listings.markdown import markdown_render
 
 TITLE_MIN_CHARS = 5
@@ -63,12 +68,7 @@ FEEDBACK_ASPECTS = ("photos", "title", "description", "price")
 MAX_TAGS = 5
 TAG_MAX_CHARS = 30
 MAX_LINKED = 5
-MAX_MENTIONS = 10
-NEW_MEMBER_PERIOD = timedelta(hours=24)
-NEW_MEMBER_TOPICS_PER_DAY = 3
-NEW_MEMBER_POSTS_PER_DAY = 10
 POSTS_PER_HOUR = 30
-FLAGS_TO_HIDE = 3
 
 
 class RateLimited(ValidationError):
@@ -76,10 +76,6 @@ class RateLimited(ValidationError):
 
 
 # --- Checks --------------------------------------------------------------------------------------------------------
-
-
-def member_is_new(member: Member) -> bool:
-    return member.date_joined > timezone.now() - NEW_MEMBER_PERIOD
 
 
 def _category_access_check(category: ForumCategory, member: Member) -> None:
@@ -90,10 +86,6 @@ def _category_access_check(category: ForumCategory, member: Member) -> None:
 def _moderator_check(member: Member) -> None:
     if not selectors.member_can_moderate(member):
         raise PermissionDenied(_("Only moderators can do this."))
-
-
-_LINK = re.compile(r"(https?://|ftp://|mailto:|www\.|\]\s*\(|<[a-z][a-z0-9+.-]*:|^\s*\[[^\]]+\]:)", re.I | re.M)
-_IMAGE = re.compile(r"!\[")
 
 
 def _body_clean(body: str, *, author: Member, allow_empty: bool = False) -> str:
@@ -107,15 +99,7 @@ def _body_clean(body: str, *, author: Member, allow_empty: bool = False) -> str:
                 % {"limit": f"{BODY_MAX_CHARS:,}", "count": f"{len(body):,}"}
             }
         )
-    if member_is_new(author) and (_LINK.search(body) or _IMAGE.search(body)):
-        raise ValidationError(
-            {
-                "body": _(
-                    "New members can post links and images after their first day on Guildhall. Remove them for "
-                    "now, or describe the page in words."
-                )
-            }
-        )
+    trust.post_content_check(author=author, body=body)
     return body
 
 
@@ -186,27 +170,23 @@ def _post_rate_check(author: Member) -> None:
                 % {"count": POSTS_PER_HOUR}
             }
         )
-    if member_is_new(author):
+    limit = trust.allowance_for(author).posts_per_day
+    if limit is not None:
         day = Post.objects.filter(author=author, created_at__gte=now - timedelta(days=1)).count()
-        if day >= NEW_MEMBER_POSTS_PER_DAY:
+        if day >= limit:
             raise RateLimited(
-                {
-                    "body": _("New members can write %(count)s posts on their first day. You can write more tomorrow.")
-                    % {"count": NEW_MEMBER_POSTS_PER_DAY}
-                }
+                {"body": trust.daily_limit_message(what="posts", limit=limit, level=trust.member_trust_level(author))}
             )
 
 
 def _topic_rate_check(author: Member) -> None:
-    if not member_is_new(author):
+    limit = trust.allowance_for(author).topics_per_day
+    if limit is None:
         return
     since = timezone.now() - timedelta(days=1)
-    if Topic.objects.filter(author=author, created_at__gte=since).count() >= NEW_MEMBER_TOPICS_PER_DAY:
+    if Topic.objects.filter(author=author, created_at__gte=since).count() >= limit:
         raise RateLimited(
-            {
-                "title": _("New members can open %(count)s topics on their first day. You can open more tomorrow.")
-                % {"count": NEW_MEMBER_TOPICS_PER_DAY}
-            }
+            {"title": trust.daily_limit_message(what="topics", limit=limit, level=trust.member_trust_level(author))}
         )
 
 
@@ -255,7 +235,7 @@ def mentions_resolve(body: str) -> tuple[str, list[Member]]:
     found: list[Member] = []
 
     def remember(member: Member) -> None:
-        if member.pk not in {m.pk for m in found} and len(found) < MAX_MENTIONS:
+        if member.pk not in {m.pk for m in found}:
             found.append(member)
 
     def link_id(match: re.Match) -> str:
@@ -329,7 +309,7 @@ def _notify_post(*, post: Post, topic: Topic, author: Member, mentioned: Sequenc
         if member is None or not selectors.category_visible_to(topic.category, member):
             continue
         text = texts[why] % {"name": author.display_name, "title": topic.title}
-        notification_create(member=member, text=text, url=url)
+        notification_send(member=member, kind=NotificationKind.FORUMS, text=text, url=url)
 
 
 # --- Topics and posts ----------------------------------------------------------------------------------------------
@@ -342,6 +322,7 @@ def _post_add(
     counters and tells who should know."""
     now = timezone.now()
     body_html, mentioned = _render(body)
+    trust.mentions_check(author=author, count=len([member for member in mentioned if member.pk != author.pk]))
     number = topic.post_count + 1
     post = Post.objects.create(
         topic=topic,
@@ -434,6 +415,7 @@ def topic_create(
     review_listing=None,
 ) -> Topic:
     """Opens a topic with its first post; the author watches it."""
+    moderation.sanction_post_check(author)
     _category_access_check(category, author)
     if kind not in TopicKind.values:
         raise ValidationError({"kind": _("Choose a discussion, a question, a lesson learned or a review.")})
@@ -483,6 +465,7 @@ def post_create(
     *, topic: Topic, author: Member, body: str, quote: Post | None = None, feedback: dict | None = None
 ) -> Post:
     """Replies to a topic. Closed topics take replies from moderators only."""
+    moderation.sanction_post_check(author)
     _category_access_check(topic.category, author)
     if topic.closed and not selectors.member_can_moderate(author):
         raise ValidationError({"body": _("This topic is closed to new replies.")})
@@ -508,6 +491,7 @@ def post_edit(*, post: Post, editor: Member, body: str, feedback: dict | None = 
     time are told; those mentioned before are not told again."""
     if post.author_id != editor.pk:
         raise PermissionDenied(_("Only the author can edit a post."))
+    moderation.sanction_post_check(editor)
     post = Post.objects.select_for_update().select_related("topic__category").get(pk=post.pk)
     _category_access_check(post.topic.category, editor)
     if post.topic.closed and not selectors.member_can_moderate(editor):
@@ -519,6 +503,7 @@ def post_edit(*, post: Post, editor: Member, body: str, feedback: dict | None = 
     now = timezone.now()
     PostRevision.objects.create(post=post, body=post.body, edited_by=editor, created_at=now)
     body_html, mentioned = _render(body)
+    trust.mentions_check(author=editor, count=len([member for member in mentioned if member.pk != editor.pk]))
     already = set(Mention.objects.filter(post=post).values_list("member_id", flat=True))
     fresh = [member for member in mentioned if member.pk not in already and member.pk != editor.pk]
     post.body, post.body_html, post.feedback, post.edited_at = body, body_html, new_feedback, now
@@ -538,6 +523,7 @@ def reaction_toggle(*, post: Post, member: Member, kind: str) -> bool:
     """Adds the member's reaction of this kind, or takes it back. Returns whether it is now there."""
     if kind not in ReactionKind.values:
         raise ValidationError({"kind": _("Unknown reaction.")})
+    moderation.sanction_act_check(member)
     _category_access_check(post.topic.category, member)
     if post.author_id == member.pk:
         raise ValidationError({"kind": _("You cannot react to your own post.")})
@@ -569,8 +555,9 @@ def answer_accept(*, topic: Topic, post: Post, member: Member) -> Topic:
     topic.accepted_answer = post
     topic.save(update_fields=["accepted_answer"])
     if post.author_id != member.pk:
-        notification_create(
+        notification_send(
             member=post.author,
+            kind=NotificationKind.FORUMS,
             text=_("%(name)s accepted your answer to “%(title)s”")
             % {"name": member.display_name, "title": topic.title},
             url=post.get_absolute_url(),
@@ -583,7 +570,11 @@ def answer_accept(*, topic: Topic, post: Post, member: Member) -> Topic:
 
 @transaction.atomic
 def topic_pin(*, topic: Topic, member: Member, pinned: bool = True) -> Topic:
-    _moderator_check(member)
+    # Ambassadors pin in their region's categories during their term (community.live.selectors).
+    from community.live.selectors import ambassador_may_pin
+
+    if not ambassador_may_pin(member=member, category_id=topic.category_id):
+        _moderator_check(member)
     topic = Topic.objects.select_for_update().get(pk=topic.pk)
     topic.pinned = pinned
     topic.save(update_fields=["pinned"])
@@ -630,8 +621,9 @@ def topic_read_mark(*, topic: Topic, member: Member, number: int) -> TopicRead:
 
 @transaction.atomic
 def flag_create(*, post: Post, flagger: Member, reason: str, text: str = "") -> Flag:
-    """Flags a post for moderators, once per member. The third open flag from different members hides the post at
-    once (see the module docstring); its author is told."""
+    """Flags a post for moderators, once per member and within the member's daily cap. When the open flags' summed
+    trust weight reaches the threshold the post is hidden at once (see the module docstring); its author is told."""
+    moderation.sanction_act_check(flagger)
     _category_access_check(post.topic.category, flagger)
     if reason not in FlagReason.values:
         raise ValidationError({"reason": _("Choose a reason.")})
@@ -645,14 +637,23 @@ def flag_create(*, post: Post, flagger: Member, reason: str, text: str = "") -> 
     post = Post.objects.select_for_update().select_related("topic").get(pk=post.pk)
     if Flag.objects.filter(post=post, flagger=flagger).exists():
         raise ValidationError({"reason": _("You have already flagged this post. Moderators will look at it.")})
+    _lock_member(flagger)
+    flags_today = Flag.objects.filter(flagger=flagger, created_at__gte=timezone.now() - timedelta(days=1)).count()
+    cap = trust.allowance_for(flagger).flags_per_day
+    moderation.flag_cap_check(flags_today=flags_today, cap=cap)
     flag = Flag.objects.create(post=post, flagger=flagger, reason=reason, text=text)
-    open_flaggers = Flag.objects.filter(post=post, status=FlagStatus.OPEN).values("flagger").distinct().count()
-    if not post.hidden and open_flaggers >= FLAGS_TO_HIDE:
+    moderation.flag_cap_note(flagger=flagger, flags_today=flags_today + 1, cap=cap)
+    flaggers = selectors.members_by_ids(
+        Flag.objects.filter(post=post, status=FlagStatus.OPEN).values_list("flagger_id", flat=True)
+    )
+    weight = sum(trust.flag_weight(member) for member in flaggers.values())
+    if not post.hidden and weight >= trust.FLAG_WEIGHT_TO_HIDE:
         post.hidden = True
         post.hidden_reason = HiddenReason.FLAGS
         post.save(update_fields=["hidden", "hidden_reason"])
-        notification_create(
+        notification_send(
             member=post.author,
+            kind=NotificationKind.MODERATION,
             text=_("Your post in “%(title)s” was hidden after flags from members; a moderator will review it.")
             % {"title": post.topic.title},
             url=post.get_absolute_url(),
@@ -677,6 +678,13 @@ def flag_resolve(*, flag: Flag, moderator: Member, agree: bool) -> Flag:
     else:
         post.hidden, post.hidden_reason = False, ""
     post.save(update_fields=["hidden", "hidden_reason"])
+    moderation.log_write(
+        action="hide" if agree else "flag_dismissed",
+        actor=moderator,
+        member=post.author,
+        post=post,
+        reason=_("Agreed with the flags") if agree else _("Disagreed with the flags"),
+    )
     flag.refresh_from_db()
     return flag
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from community.forums import views
+from community.forums import lessons, views
 
 app_name = "forums"
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("t/<int:pk>/", views.topic, name="topic"),
     path("t/<int:pk>/watch/", views.topic_watch, name="topic_watch"),
     path("t/<int:pk>/moderate/", views.topic_moderate, name="topic_moderate"),
+    path("t/<int:pk>/playbooks/", lessons.lesson_playbooks, name="lesson_playbooks"),
+    path("t/<int:pk>/promote/", lessons.lesson_promote, name="lesson_promote"),
     path("p/<int:pk>/", views.post_link, name="post"),
     path("p/<int:pk>/edit/", views.post_edit, name="post_edit"),
     path("p/<int:pk>/react/", views.reaction, name="reaction"),

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from community.messaging import selectors, services
 from community.messaging.services import BODY_MAX_CHARS, MAX_ATTACHMENTS
 from community.models import Member
+from community.moderation import SanctionActive
 
 WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
 
@@ -46,6 +47,8 @@ def _send(call, **kwargs) -> services.MessageDelivery:
         return call(**kwargs)
     except services.RateLimited as error:
         raise exceptions.Throttled(detail=" ".join(error.messages)) from error
+    except SanctionActive as error:  # silenced or suspended: 403 with the reason and the end
+        raise exceptions.PermissionDenied(detail=str(error)) from error
 
 
 # --- Serializers ---------------------------------------------------------------------------------------------------

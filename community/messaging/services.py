@@ -1,5 +1,8 @@
 """Writes for private messaging: starting a conversation, sending, reading, muting and the away email.
 
+Silenced and suspended members cannot send (`community.moderation`); a new member (trust level 0) sends a capped
+number of messages a day (`community.trust.ALLOWANCES`).
+
 The leakage rule: until either member has paid the other for an order (settings.MESSAGING_PAID_ORDER_CHECK), the
 contact and payment details that `community.leakage` finds are masked in the delivered message, the sender is told
 why, and the attempt is recorded; the third attempt within seven days flags the sender to moderators. After a paid
@@ -17,14 +20,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from community import leakage
+from community import leakage, moderation, trust
 from community.messaging import selectors
 from community.models import (
     Conversation,
@@ -35,8 +37,10 @@ from community.models import (
     Message,
     MessageAttachment,
     Notification,
+    NotificationKind,
     Role,
 )
+from community.notifications.services import notification_email, notification_send
 from community.services import notification_create
 from community.validators import safe_upload_name, validate_image_upload
 from hub.realtime import group_send
@@ -192,6 +196,7 @@ def conversation_start(
 ) -> MessageDelivery:
     """Sends the first message to `recipient`, about a listing or an order if given. There is one thread per pair
     and listing and one per order: when it exists already, the message is added to it."""
+    moderation.sanction_post_check(sender)
     if recipient.pk == sender.pk:
         raise ValidationError({"recipient": _("You cannot send a message to yourself.")})
     _member_reachable_check(recipient, field="recipient")
@@ -240,6 +245,7 @@ def message_send(*, conversation: Conversation, sender: Member, body: str, attac
     """Delivers a message to the other member; masks contact details before a paid order (see the module)."""
     if not selectors.conversation_is_member(conversation_id=conversation.pk, member_id=sender.pk):
         raise PermissionDenied
+    moderation.sanction_post_check(sender)
     recipient = Member.objects.get(pk=conversation.other_member_id(sender.pk))
     _member_reachable_check(recipient, field="body")
     attachments = list(attachments or ())
@@ -256,6 +262,13 @@ def message_send(*, conversation: Conversation, sender: Member, body: str, attac
             raise ValidationError({"attachments": error.messages}) from error
     Member.objects.select_for_update().filter(pk=sender.pk).first()
     _rate_limit_check(sender)
+    trust.messages_per_day_check(
+        sender=sender,
+        sent_today=lambda: Message.objects.filter(
+            sender=sender, created_at__gte=timezone.now() - timedelta(days=1)
+        ).count(),
+        error=RateLimited,
+    )
 
     guarded = not selectors.paid_order_between(member_id=sender.pk, other_id=recipient.pk)
     result = leakage.scan(body) if guarded else leakage.ScanResult()
@@ -297,6 +310,7 @@ def message_send(*, conversation: Conversation, sender: Member, body: str, attac
         # who has the conversation open sees the message arrive instead.
         notification_create(
             member=recipient,
+            kind=NotificationKind.MESSAGES,
             text=_("New message from %(name)s") % {"name": sender.display_name},
             url=conversation.get_absolute_url(),
         )
@@ -342,7 +356,7 @@ def _leakage_record(*, sender: Member, conversation: Conversation, message: Mess
     ) % {"name": sender.display_name, "count": attempts}
     moderators = Member.objects.filter(role_grants__role=Role.MODERATOR, is_active=True).exclude(pk=sender.pk)
     for moderator in moderators.distinct():
-        notification_create(member=moderator, text=text, url=url)
+        notification_send(member=moderator, kind=NotificationKind.MODERATION, text=text, url=url)
 
 
 @transaction.atomic
@@ -467,6 +481,8 @@ def message_email_if_unread(*, message_id: int, recipient_id: int) -> bool:
         "%(name)s wrote to you:\n\n%(preview)s\n\nReply on Guildhall: %(url)s\n\n"
         "You can mute this conversation on its page to stop these emails."
     ) % {"name": sender_name, "preview": preview, "url": url}
-    email = membership.member.email
-    transaction.on_commit(lambda: send_mail(subject=subject, message=body, from_email=None, recipient_list=[email]))
+    member = membership.member
+    transaction.on_commit(
+        lambda: notification_email(member=member, kind=NotificationKind.MESSAGES, subject=subject, body=body)
+    )
     return True

@@ -18,12 +18,54 @@ from .forums import (
     TopicWatch,
     WatchLevel,
 )
+from .live import (
+    AmbassadorTerm,
+    CalendarFeedToken,
+    LiveChatMessage,
+    LiveQuestion,
+    LiveQuestionVote,
+    LiveRSVP,
+    LiveSession,
+    RSVPStatus,
+    SessionStatus,
+    SessionVisibility,
+)
 from .members import Member, MemberManager, Profile, Role, RoleGrant, SellerStage
 from .messaging import Conversation, ConversationMember, LeakageAttempt, LeakageFlag, Message, MessageAttachment
-from .notifications import Notification
+from .moderation import Appeal, AppealStatus, ModerationAction, ModerationActionKind, Sanction, SanctionKind
+from .notifications import (
+    EMAIL_DELIVERY_DEFAULTS,
+    EmailDelivery,
+    Notification,
+    NotificationDigest,
+    NotificationKind,
+    NotificationPreference,
+)
+from .trust import MemberTrust, MemberVisit, TrustLevel
 from .verification import PhoneVerificationCode, Verification, VerificationKind, VerificationStatus
 
 __all__ = [
+    "AmbassadorTerm",
+    "CalendarFeedToken",
+    "LiveChatMessage",
+    "LiveQuestion",
+    "LiveQuestionVote",
+    "LiveRSVP",
+    "LiveSession",
+    "RSVPStatus",
+    "SessionStatus",
+    "SessionVisibility",
+    "TrustLevel",
+    "MemberVisit",
+    "MemberTrust",
+    "SanctionKind",
+    "Sanction",
+    "ModerationActionKind",
+    "ModerationAction",
+    "AppealStatus",
+    "Appeal",
+    "EMAIL_DELIVERY_DEFAULTS",
+    "EmailDelivery",
     "CategoryFacet",
     "CategoryVisibility",
     "Conversation",
@@ -42,6 +84,9 @@ __all__ = [
     "Message",
     "MessageAttachment",
     "Notification",
+    "NotificationDigest",
+    "NotificationKind",
+    "NotificationPreference",
     "PhoneVerificationCode",
     "Post",
     "PostRevision",

@@ -25,6 +25,7 @@ from listings import selectors, services
 from listings.forms import AvailabilityFormSet, BlockedDatesForm, ListingForm, PhotoForm
 from listings.models import Listing, ListingKind, ListingPhoto, ListingStatus
 from listings.models.listings import MAX_PHOTOS
+from playbooks.prompts import listing_form_templates
 
 THUMBNAIL = "fill-400x300"
 PAGE_SIZE = 50
@@ -104,6 +105,7 @@ def _render_form(
             "form": form,
             "listing": listing,
             "category": form.selected_category,
+            "playbook_templates": _playbook_templates(request, form),
             "error_summary": _error_summary(form, listing, problems),
             "publishing": problems is not None,
             "step": "details",
@@ -112,10 +114,25 @@ def _render_form(
     )
 
 
-def _attributes_partial(request: HttpRequest) -> HttpResponse:
+def _playbook_templates(request: HttpRequest, form: ListingForm):
+    """The learning panel's description templates from the playbooks, filled from the form as typed so far."""
+    data = form.data if form.is_bound else form.initial
+    return listing_form_templates(category=form.selected_category, data=data, seller=request.user)
+
+
+def _attributes_partial(request: HttpRequest, listing: Listing | None = None) -> HttpResponse:
     """htmx asks for the attribute fields (and the learning prompts) of the category just chosen."""
     form = ListingForm(initial=ListingForm.initial_from_data(request.GET))
-    return render(request, "listings/sell/_attributes.html", {"form": form, "category": form.selected_category})
+    return render(
+        request,
+        "listings/sell/_attributes.html",
+        {
+            "form": form,
+            "category": form.selected_category,
+            "listing": listing,
+            "playbook_templates": _playbook_templates(request, form),
+        },
+    )
 
 
 def _listing_form_for(listing: Listing) -> ListingForm:
@@ -203,7 +220,7 @@ def listing_create(request: HttpRequest) -> HttpResponse:
 def listing_edit(request: HttpRequest, pk: int) -> HttpResponse:
     listing = _own_listing(request, pk)
     if request.method == "GET" and request.GET.get("partial") == "attributes":
-        return _attributes_partial(request)
+        return _attributes_partial(request, listing=listing)
     if request.method == "POST" and "refresh" in request.POST:
         form = ListingForm(initial=ListingForm.initial_from_data(request.POST))
         return _render_form(request, form, listing=listing)

@@ -1,3 +1,12 @@
+from .circles import (
+    CIRCLE_MAX_SIZE,
+    CIRCLE_MIN_SIZE,
+    CircleMember,
+    CircleMemberState,
+    CirclePost,
+    CoachingCircle,
+    MeetingFrequency,
+)
 from .mentorships import (
     ENGAGED_STATES,
     OPEN_STATES,
@@ -9,12 +18,23 @@ from .mentorships import (
     MentorshipRating,
     MentorshipSession,
     MentorshipState,
+    OutcomeSnapshot,
     RatingSide,
+    SnapshotKind,
 )
 from .profiles import MAX_CAPACITY, MenteeProfile, MentorProfile
 from .tracks import Milestone, MilestoneKind, MilestoneProgress, Track
 
 __all__ = [
+    "CIRCLE_MAX_SIZE",
+    "CIRCLE_MIN_SIZE",
+    "CircleMember",
+    "CircleMemberState",
+    "CirclePost",
+    "CoachingCircle",
+    "MeetingFrequency",
+    "OutcomeSnapshot",
+    "SnapshotKind",
     "ENGAGED_STATES",
     "MAX_CAPACITY",
     "OPEN_STATES",

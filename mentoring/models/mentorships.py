@@ -60,6 +60,9 @@ class Mentorship(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The mentee lets the mentor see their outcome figures (anonymised insight); they may take it back at any time.
+    insight_consent = models.BooleanField(_("mentor may see my shop's figures"), default=False, editable=False)
+    insight_consent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -188,3 +191,37 @@ class MentorshipRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mentorship_id}:{self.side}={self.score}"
+
+
+class SnapshotKind(models.TextChoices):
+    START = "start", _("At the start")
+    END = "end", _("At the end")
+
+
+class OutcomeSnapshot(models.Model):
+    """The mentee's shop figures when the mentorship became active (`start`) and when it closed (`end`), so the
+    two can be compared later. Written once each by the services that make those transitions; never updated.
+
+    `conversion` is completed sales per published listing (listing views are not tracked), `defect_rate` a
+    percentage of the last orders that reached an outcome (see `orders.hooks.seller_order_stats`)."""
+
+    mentorship = models.ForeignKey(Mentorship, on_delete=models.CASCADE, related_name="snapshots")
+    kind = models.CharField(max_length=5, choices=SnapshotKind.choices)
+    taken_at = models.DateTimeField()
+    listings = models.PositiveIntegerField(default=0)
+    sales = models.PositiveIntegerField(default=0)
+    conversion = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    review_count = models.PositiveIntegerField(default=0)
+    review_average = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    defect_rate = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    defect_window = models.PositiveIntegerField(default=0)
+    days_to_first_sale = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["mentorship", "taken_at"]
+        constraints = [models.UniqueConstraint(fields=["mentorship", "kind"], name="mentoring_one_snapshot_per_kind")]
+        verbose_name = _("outcome snapshot")
+        verbose_name_plural = _("outcome snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.mentorship_id}:{self.kind}"

@@ -10,6 +10,9 @@ its metadata carries it too (`guildhall_key`), so a webhook can name the row a c
 |                  | the order's `transfer_group`. succeeded → SUCCEEDED with Stripe's fee (the charge's balance    |
 |                  | transaction); requires_action (3-D Secure) → REQUIRES_ACTION with the client secret; a card   |
 |                  | error (402) → DECLINED with the decline message; another refusal (400) → FAILED.              |
+| (pay page)       | `payment_intent_create`: a PaymentIntent with the order's amount and `transfer_group`, not     |
+|                  | confirmed: the buyer confirms it in Stripe's Payment Element (Stripe.js) with its client      |
+|                  | secret; the return view and the webhooks read the outcome back from Stripe.                   |
 | `charge_confirm` | The buyer authenticated in the browser with the client secret, and Stripe confirmed the       |
 |                  | PaymentIntent there: `GET` it, and `POST …/confirm` only if it still waits for confirmation.   |
 | `refund`         | `POST /v1/refunds` with the PaymentIntent and the amount; a partial refund is one refund each. |
@@ -21,7 +24,9 @@ its metadata carries it too (`guildhall_key`), so a webhook can name the row a c
 
 Money goes to a seller only once their connected account has `payouts_enabled` (orders.models.StripeAccount,
 kept by the onboarding pages and the `account.updated` webhook): before that, `transfer` and `payout` answer
-FAILED with a message and call nothing, and `payout_send` books the money back to the seller's balance.
+FAILED with a message and call nothing, and `payout_send` books the money back to the seller's balance. A release's
+transfer (orders.connect.order_transfers_send) does not even try: the share waits in the payable balance until
+`account.updated` enables payouts.
 
 No answer (network, 5xx, rate limit, bad API key, a key reused with other parameters) raises GatewayError; the
 caller retries with the same key, and Stripe replays the first answer. The client retries network errors twice
@@ -222,6 +227,30 @@ def refunds_of_charge(charge_id: str) -> list[dict[str, Any]]:
 def payment_intent_retrieve(reference: str) -> dict[str, Any]:
     with _answer():
         return _plain(stripe_client().v1.payment_intents.retrieve(reference, {"expand": EXPAND_FEE}))
+
+
+def payment_intent_create(
+    *, amount: int, currency: str, transfer_group: str, idempotency_key: str, description: str = ""
+) -> dict[str, Any]:
+    """A PaymentIntent for the pay page's card step: not confirmed here. The buyer's browser confirms it with the
+    client secret in Stripe's Payment Element (Stripe.js), and we learn the outcome by reading it back (the
+    return view, the webhooks). The amount is the order's, computed on the server."""
+    if amount <= 0:
+        raise GatewayError("A charge is for a positive amount.")
+    params: dict[str, Any] = {
+        "amount": amount,
+        "currency": currency.lower(),
+        "payment_method_types": ["card"],
+        "transfer_group": transfer_group,
+        "metadata": {"guildhall_key": idempotency_key},
+    }
+    if description:
+        params["description"] = description
+    try:
+        with _answer():
+            return _plain(stripe_client().v1.payment_intents.create(params, _options(idempotency_key)))
+    except (stripe.CardError, stripe.InvalidRequestError) as error:
+        raise GatewayError(f"Stripe refused the PaymentIntent: {error.user_message or error}") from error
 
 
 # --- The gateway ------------------------------------------------------------------------------------------

@@ -10,10 +10,13 @@ from django.utils.translation import gettext_lazy as _
 class TemplateUseContext(models.TextChoices):
     LISTING_FORM = "listing_form", _("Listing form")
     PLAYBOOK_PAGE = "playbook_page", _("Copied from the playbook")
+    ORDER_PAGE = "order_page", _("Order page")
+    MESSAGING = "messaging", _("Buyer messaging")
 
 
 class TemplateUse(models.Model):
-    """A member used a playbook's description template. Append-only: facilitators learn which templates help."""
+    """A member used a playbook's template (a description template, a fulfilment tip's message, a reply
+    template). Append-only: facilitators learn which templates help."""
 
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="template_uses")
     page = models.ForeignKey("playbooks.PlaybookPage", on_delete=models.CASCADE, related_name="template_uses")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -52,7 +53,7 @@ def test_bench_runs_at_a_tiny_scale_and_writes_results(tmp_path):
         env=env,
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=600,  # the live room starts Redis and two ASGI servers
     )
     assert completed.returncode == 0, completed.stderr[-4000:]
     [results] = list(tmp_path.glob("*-200.json"))
@@ -67,4 +68,29 @@ def test_bench_runs_at_a_tiny_scale_and_writes_results(tmp_path):
     assert statuses == {"200"}, report["cases"]
     assert report["explain"], "the slowest query's plan is part of the summary"
     assert (tmp_path / results.name.replace(".json", ".md")).read_text().startswith("# Bench")
+    # checkout throughput (bench/checkout.py): every order paid, then a clean ledger and no double booking
+    checkout = report["checkout"]
+    assert [(run["workers"], run["orders"]) for run in checkout["checkout"]] == [(1, 20), (4, 20)]
+    assert all(run["orders_per_second"] > 0 and run["p50_ms"] <= run["p95_ms"] for run in checkout["checkout"])
+    assert checkout["ledger_check"]["problems"] == 0, checkout["ledger_check"]["examples"]
+    assert checkout["ledger_check"]["transactions"] >= 40
+    assert checkout["double_booking"]["ours"]["overlapping_pairs"] == 0
+    assert checkout["double_booking"]["ours"]["booked"] > 0
     assert "| search |" in completed.stdout
+    # The forum topic with 1,000 replies: every page answered, queries per request reported against the goal.
+    forum = report["forum_topic"]
+    assert forum["replies"] == 1000 and forum["pages"] == 51
+    for visitor in forum["visitors"].values():
+        assert visitor["statuses"] == [200]
+        assert 0 < visitor["queries_median"] <= visitor["queries_max"]
+        assert visitor["p50_ms"] <= visitor["p95_ms"] <= visitor["max_ms"]
+    assert "## Forum topic with 1,000 replies" in completed.stdout
+    # The live room at a tiny size: 20 clients on two ASGI processes, every broadcast delivered to every client.
+    if shutil.which("redis-server"):
+        live = report["live_room"]
+        [pair] = live["results"]
+        assert (pair["clients"], pair["connected"], pair["lost"]) == (20, 20, 0)
+        latency = pair["latency_last_client_ms"]
+        assert 0 < latency["p50"] <= latency["p95"] <= latency["max"]
+        assert pair["messages_per_second"] > 0
+        assert "## Live room: 20 websocket clients" in completed.stdout

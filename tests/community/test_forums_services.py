@@ -3,6 +3,7 @@ moderation, flags, first-day limits and private categories."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -236,13 +237,24 @@ def test_everyone_writes_at_most_30_posts_an_hour():
     assert reply(opened, veteran).pk
 
 
-def test_new_members_cannot_post_links_or_images_yet():
+def test_new_members_have_caps_on_links_and_images_per_post():
+    # given a member at trust level 0 and one at level 1
     newcomer = member(new=True)
     opened = topic(member())
-    for body in ["See https://example.com", "![photo](https://x.test/a.png)", "[shop](http://x.test)", "www.x.test"]:
-        with pytest.raises(ValidationError, match="first day"):
+    # then a post over the level-0 caps is refused whole, saying why and how to progress
+    too_many = [
+        ("See https://a.test, https://b.test and www.c.test", "at most 2 links (this one has 3)"),
+        ("[one](http://a.test) [two](http://b.test) [three](http://c.test)", "at most 2 links"),
+        ("![a](https://x.test/a.png) ![b](https://x.test/b.png)", "at most 1 images"),
+    ]
+    for body, message in too_many:
+        with pytest.raises(ValidationError, match=re.escape(message)) as error:
             reply(opened, newcomer, body=body)
-    assert "https://example.com" in reply(opened, member(), body="See https://example.com").body_html
+        assert "trust level" in str(error.value)
+    assert not Post.objects.filter(author=newcomer).exists()
+    # within the caps it passes; a member at level 1 has room for more
+    assert reply(opened, newcomer, body="See https://a.test and ![a](https://x.test/a.png)").pk
+    assert "www.c.test" in reply(opened, member(), body=too_many[0][0]).body_html
 
 
 def test_a_private_category_is_a_404_for_strangers_and_refuses_their_writes():

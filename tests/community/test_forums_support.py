@@ -1,5 +1,5 @@
-"""What the forum tests share: members who joined long ago (so the first-day limits stay out of the way), categories
-and topics made through the services. No tests of its own."""
+"""What the forum tests share: members who joined long ago at trust level 1 (so the level-0 limits stay out of the
+way), categories and topics made through the services. No tests of its own."""
 
 from __future__ import annotations
 
@@ -8,18 +8,19 @@ from datetime import timedelta
 from django.utils import timezone
 
 from community.forums import services
-from community.models import CategoryVisibility, ForumCategory, Role, RoleGrant
+from community.models import CategoryVisibility, ForumCategory, MemberTrust, Role, RoleGrant, TrustLevel
 from tests.community.factories import MemberFactory
 
 _count = iter(range(1, 1_000_000))
 
 
 def member(name: str | None = None, *, new: bool = False, **kwargs):
-    """A member who joined a month ago (or just now with new=True)."""
+    """A member who joined a month ago and holds trust level 1 (or, with new=True, joined just now at level 0)."""
     created = MemberFactory(display_name=name, **kwargs)
     if not new:
         created.date_joined = timezone.now() - timedelta(days=30)
         created.save(update_fields=["date_joined"])
+        MemberTrust.objects.create(member=created, level=TrustLevel.BASIC)
     return created
 
 

@@ -23,6 +23,7 @@ def test_mark_all_read_with_htmx_swaps_only_the_list(client):
     assert "<html" not in html
     assert "Welcome &lt;b&gt;aboard&lt;/b&gt;" in html
     assert "Not yours" not in html
+    assert "You are all caught up." in html and "Mark all as read" not in html
     assert Notification.objects.filter(member=member, read_at__isnull=True).count() == 0
     assert Notification.objects.filter(member=stranger, read_at__isnull=True).count() == 1
 

@@ -150,3 +150,25 @@ def test_nothing_is_pushed_when_the_approval_rolls_back(client):
         await socket.disconnect()
 
     run(scenario)
+
+
+def test_marking_all_read_elsewhere_updates_the_open_badge(client):
+    # given a member with two unread notifications and their page open
+    member = MemberFactory()
+    Notification.objects.create(member=member, text="One")
+    Notification.objects.create(member=member, text="Two")
+    cookie = session_cookie(client, member)
+
+    from community.notifications.services import notifications_read_all
+
+    async def scenario():
+        socket = communicator(cookie)
+        assert (await socket.connect())[0]
+        assert await socket.receive_json_from(timeout=5) == {"type": "hello", "unread": 2}
+        # when they mark all read in another tab (or through the API)
+        await database_sync_to_async(notifications_read_all)(member=member)
+        # then the open page's badge drops to zero
+        assert await socket.receive_json_from(timeout=5) == {"type": "unread", "unread": 0}
+        await socket.disconnect()
+
+    run(scenario)

@@ -12,6 +12,8 @@ Stripe SDK is patched):
   connected account;
 - idempotency keys: a POST repeated with the same key replays the first answer (`Idempotent-Replayed: true`); the
   same key with other parameters is a 400 `idempotency_error`, as on Stripe;
+- what Stripe.js does from the Payment Element: `POST /v1/payment_intents/<id>/confirm` with the card the buyer
+  chose and the client secret (localstripe's confirm takes no payment method);
 - what Stripe does and localstripe does not: `transfer_group` and `description` on PaymentIntents, the test payment
   methods `pm_card_chargeDeclined` and `pm_card_authenticationRequired`, a card error that carries its
   PaymentIntent, a fee on each charge's balance transaction (1.4 % + 20), refunds that cannot exceed what is left
@@ -66,6 +68,7 @@ from localstripe.resources import (
 store.dump_to_disk = lambda: None
 
 API_KEY = "sk_test_guildhall"
+PUBLISHABLE_KEY = "pk_test_guildhall"
 WEBHOOK_SECRET = "whsec_test_platform"
 CONNECT_WEBHOOK_SECRET = "whsec_test_connect"
 FEE_BPS, FEE_FIXED = 140, 20
@@ -353,6 +356,44 @@ async def payment_intent_create(request: web.Request) -> web.Response:
     return _json(intent._export(expand=expand))
 
 
+async def payment_intent_confirm(request: web.Request) -> web.Response:
+    """What Stripe.js's `confirmPayment` does from the Payment Element (localstripe's confirm takes no payment
+    method): attaches the card the buyer typed (`payment_method`, a test card here), checks the client secret when
+    the publishable key sends it, and confirms. A declined card is a 402 card error carrying the PaymentIntent, which
+    goes back to `requires_payment_method` for another card."""
+    data = await _data(request)
+    intent = PaymentIntent._api_retrieve(request.match_info["id"])
+    expand = data.pop("expand", None)
+    client_secret = data.pop("client_secret", None)
+    data.pop("return_url", None)
+    data.pop("key", None)
+    if client_secret is not None and client_secret != intent.client_secret:
+        raise UserError(401, "Unauthorized")
+    payment_method = data.pop("payment_method", None)
+    if data:
+        raise UserError(400, "Unexpected " + ", ".join(data))
+    if payment_method is not None:
+        if intent.status not in ("requires_payment_method", "requires_confirmation"):
+            raise UserError(
+                400, f"This PaymentIntent's status is {intent.status}.", {"code": "payment_intent_unexpected_state"}
+            )
+        PaymentMethod._api_retrieve(payment_method)
+        intent.payment_method = payment_method
+        intent.latest_charge = None  # a new attempt: a declined card's charge stays in the store
+    if intent.status != "requires_confirmation":
+        raise UserError(
+            400, f"This PaymentIntent's status is {intent.status}.", {"code": "payment_intent_unexpected_state"}
+        )
+    try:
+        intent._confirm(on_failure_now=intent._report_failure)
+    except UserError as error:
+        if error.code == 402:
+            error.body["error"]["type"] = "card_error"
+            error.body["error"]["payment_intent"] = intent._export()
+        raise
+    return _json(intent._export(expand=expand))
+
+
 async def refund_create(request: web.Request) -> web.Response:
     """localstripe's, refusing more than is left of the charge, with Stripe's refund events."""
     data = await _data(request)
@@ -548,6 +589,7 @@ class FakeStripe:
         api_extra = localstripe_server.api_extra
         # Ours first: the router takes the first route that matches.
         app.router.add_post("/v1/payment_intents", payment_intent_create)
+        app.router.add_post("/v1/payment_intents/{id}/confirm", payment_intent_confirm)
         app.router.add_post("/v1/refunds", refund_create)
         app.router.add_post("/v1/account_links", account_link_create)
         app.router.add_post("/v1/accounts/{id}/login_links", api_extra(login_link_create, ""))
@@ -622,6 +664,7 @@ class FakeStripe:
     def configure(self, settings) -> None:
         """Points the Django settings at this server and uses the stripe gateway."""
         settings.STRIPE_SECRET_KEY = API_KEY
+        settings.STRIPE_PUBLISHABLE_KEY = PUBLISHABLE_KEY
         settings.STRIPE_API_BASE = self.url
         settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
         settings.STRIPE_CONNECT_WEBHOOK_SECRET = CONNECT_WEBHOOK_SECRET
@@ -659,6 +702,17 @@ class FakeStripe:
             f"/v1/payment_intents/{payment_intent}/_authenticate",
             client_secret=client_secret,
             success="true" if success else "false",
+        )
+
+    def confirm_in_browser(self, payment_intent: str, payment_method: str, *, client_secret: str) -> requests.Response:
+        """The buyer confirms the PaymentIntent in Stripe's Payment Element with the client secret the pay page gave
+        it. (Stripe.js authenticates with the publishable key; localstripe accepts only secret keys, so this stands
+        in with the secret key and the client secret is checked.)"""
+        return requests.post(
+            f"{self.url}/v1/payment_intents/{payment_intent}/confirm",
+            data={"payment_method": payment_method, "client_secret": client_secret, "return_url": "https://x.test/"},
+            headers={"Authorization": f"Bearer {API_KEY}"},
+            timeout=10,
         )
 
     def onboard(self, account: str) -> dict[str, Any]:

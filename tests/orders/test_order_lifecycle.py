@@ -6,7 +6,7 @@ from django.http import Http404
 
 from community.models import RoleGrant
 from listings.models import Listing
-from orders import ledger, services
+from orders import ledger, ledger_check, services, tasks
 from orders.gateways import PaymentStatus, PayoutResult
 from orders.gateways.offline import OfflineGateway
 from orders.models import (
@@ -358,6 +358,23 @@ def test_no_payout_below_the_minimum(settings):
     assert payable(seller) == 900
     released_to(seller, price=1000)
     assert services.payout_create(seller=seller)[0].amount == 1800
+
+
+def test_the_weekly_run_pays_every_seller_above_the_minimum_once(settings, django_capture_on_commit_callbacks):
+    settings.PAYOUT_MINIMUM = 1000
+    rich, poor, nothing = MemberFactory(), MemberFactory(), MemberFactory()
+    released_to(rich)  # 90.00 net
+    released_to(poor, price=1000)  # 9.00 net: below the minimum, waits for next week
+    with django_capture_on_commit_callbacks(execute=True):
+        payouts = tasks.payouts_scheduled()
+    assert payouts == 1
+    assert [(p.seller, p.amount, p.status) for p in Payout.objects.all()] == [(rich, 9000, GatewayCallStatus.SUCCEEDED)]
+    assert (payable(rich), payable(poor), payable(nothing)) == (0, 900, 0)
+    assert tasks.payouts_scheduled() == 0  # run again in the same week: nothing is paid twice
+    released_to(poor, price=1000)
+    assert tasks.payouts_scheduled() == 1
+    assert payable(poor) == 0
+    assert ledger_check.ledger_problems() == []
 
 
 def test_a_failed_payout_returns_the_money_to_the_sellers_balance(monkeypatch, django_capture_on_commit_callbacks):

@@ -232,13 +232,19 @@ def test_release_transfers_wait_for_payouts_enabled(fake, seller):
     # given
     order = released_order_for(seller)
     # when the release is transferred before the seller has onboarded
-    [payout] = connect.order_transfers_send(order_id=order.pk)
-    # then nothing went and the share is back in their balance
-    assert payout.status == GatewayCallStatus.FAILED
-    assert "has not set up payouts with Stripe" in payout.message
+    assert connect.order_transfers_send(order_id=order.pk) == []
+    # then nothing went, nothing was booked, and the share is still in their balance
     assert fake.objects("transfer") == []
+    assert not Payout.objects.exists()
     assert payable(seller) == order.seller_net
-    # and sending again does not book it twice
-    assert connect.order_transfers_send(order_id=order.pk) == [payout]
+    # and sending again does not book it either
+    assert connect.order_transfers_send(order_id=order.pk) == []
     assert payable(seller) == order.seller_net
-    assert Payout.objects.count() == 1
+    # when Stripe enables their payouts
+    onboarded_seller(fake, seller)
+    # then the waiting share goes, once
+    assert connect.stripe_transfers_resume(member_id=seller.pk) == 1
+    [transfer] = fake.objects("transfer")
+    assert (transfer["amount"], transfer["transfer_group"]) == (order.seller_net, order.transfer_group)
+    assert payable(seller) == 0
+    assert connect.stripe_transfers_resume(member_id=seller.pk) == 0

@@ -115,7 +115,7 @@ def test_the_listing_form_records_an_insert_through_the_page_route(client):
     (template,) = description_templates_for(ceramics)
     client.force_login(other)
     data = {"block_id": "tpl-3", "context": "listing_form", "listing": listing.pk}
-    assert client.post(template.record_url, data).status_code == 400  # not their listing
+    assert client.post(template.record_url, data).status_code == 404  # not their listing
     client.force_login(seller)
     assert client.post(template.record_url, data).status_code == 204
     use = TemplateUse.objects.get()

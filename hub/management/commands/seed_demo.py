@@ -11,6 +11,7 @@ from django.db import transaction
 from wagtail.models import Page, Site
 
 from community.forums.demo import seed_forums
+from community.live.demo import seed_live
 from community.models import Member, Role, RoleGrant, SellerStage
 from community.services import profile_update, role_grant, verification_email_record
 from hub.models import HomePage, SiteSettings, StandardPage
@@ -85,11 +86,13 @@ class Command(BaseCommand):
             self.seed_pages()
             mentoring = seed_mentoring(password=DEMO_PASSWORD)
             new_topics = seed_forums()
+            new_sessions = seed_live()
             playbooks = len(seed_playbooks(author=Member.objects.get(email=demo_email("facilitator"))))
         self.stdout.write(f"Demo listings: {new_listings} new.")
         self.stdout.write(f"Demo orders: {new_orders} new.")
         self.stdout.write(f"Demo mentoring: {mentoring}.")
         self.stdout.write(f"Demo forum topics: {new_topics} new.")
+        self.stdout.write(f"Demo live sessions: {new_sessions} new.")
         self.stdout.write(f"Demo playbooks: {playbooks}.")
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new members)."))
 

@@ -25,6 +25,7 @@
           var data = JSON.parse(event.data);
           if (data.type === "hello") { unread = data.unread; }
           if (data.type === "notification") { unread += 1; }
+          if (data.type === "unread") { unread = data.unread; }
           show();
         });
       } catch (e) { /* live updates are optional */ }

@@ -1,6 +1,9 @@
 // The seller's listing pages, enhanced: each page works without this file.
 // - item/booking fields: only the chosen kind's fields show (the others are disabled so they are not sent);
-// - description templates: "Insert" puts a template into the description at the cursor;
+// - description templates: "Insert" puts a template into the description at the cursor; a playbook's template
+//   also records the use (POST to its playbook, with the CSRF token);
+// - a category change asks for the category's fields and learning prompts with the title, price and place typed
+//   so far, so the playbooks' templates come back filled in;
 // - "Use where I am now" fills latitude and longitude;
 // - forms with data-confirm ask first; an error summary takes the focus so it is read out.
 (function () {
@@ -39,6 +42,34 @@
     textarea.dispatchEvent(new Event("input", { bubbles: true }));
     var status = document.querySelector("[data-insert-status]");
     if (status) { status.textContent = button.getAttribute("data-inserted-message") || "Inserted."; }
+    recordUse(button);
+  }
+
+  function recordUse(button) {
+    var url = button.getAttribute("data-record-url");
+    var token = document.querySelector("[name=csrfmiddlewaretoken]");
+    if (!url || !token || !window.fetch) { return; }
+    var body = new URLSearchParams({
+      block_id: button.getAttribute("data-block-id") || "",
+      context: button.getAttribute("data-record-context") || "listing_form"
+    });
+    if (button.getAttribute("data-listing")) { body.append("listing", button.getAttribute("data-listing")); }
+    fetch(url, { method: "POST", body: body, headers: { "X-CSRFToken": token.value }, credentials: "same-origin" })
+      .then(function (response) { if (response.ok) { button.setAttribute("data-recorded", "1"); } }, function () {});
+  }
+
+  var PROMPT_FIELDS = ["title", "price", "currency", "location_name"];
+
+  function addTypedValues(event) {
+    var elt = event.detail.elt;
+    var vals = elt && elt.getAttribute && elt.getAttribute("hx-vals");
+    if (!vals || vals.indexOf("attributes") === -1) { return; }
+    var form = elt.closest("form");
+    if (!form) { return; }
+    PROMPT_FIELDS.forEach(function (name) {
+      var control = form.elements.namedItem(name);
+      if (control && control.value) { event.detail.parameters[name] = control.value; }
+    });
   }
 
   function geolocate(button) {
@@ -89,6 +120,8 @@
     var message = event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) { event.preventDefault(); }
   });
+
+  document.addEventListener("htmx:configRequest", addTypedValues);
 
   // htmx swapped in a category's attribute fields and learning prompts.
   document.addEventListener("htmx:afterSettle", function () { enhance(document); });

@@ -1,0 +1,1 @@
+"""Live sessions: scheduling, RSVPs, the live room, calendars and archives."""
