@@ -103,6 +103,11 @@ def profile_rating_set(*, member: Member, average: Decimal | None, count: int) -
     return profile
 
 
+def _roles_forget(member: Member) -> None:
+    """Drops the member's prefetched role grants (community/auth_backends.py) after a change."""
+    getattr(member, "_prefetched_objects_cache", {}).pop("role_grants", None)
+
+
 @transaction.atomic
 def member_roles_set(*, member: Member, roles: set[str]) -> set[str]:
     """Sets the roles a member chooses for themselves; staff-granted roles are left as they are."""
@@ -115,6 +120,7 @@ def member_roles_set(*, member: Member, roles: set[str]) -> set[str]:
     self_service = set(Role.self_service())
     RoleGrant.objects.filter(member=member, role__in=(current & self_service) - roles).delete()
     RoleGrant.objects.bulk_create([RoleGrant(member=member, role=role) for role in roles - current])
+    _roles_forget(member)
     return set(RoleGrant.objects.filter(member=member).values_list("role", flat=True))
 
 
@@ -124,6 +130,7 @@ def role_grant(*, member: Member, role: str, granted_by: Member) -> RoleGrant:
     if not granted_by.is_staff:
         raise PermissionDenied(_("Only staff grant roles."))
     grant, _created = RoleGrant.objects.get_or_create(member=member, role=role, defaults={"granted_by": granted_by})
+    _roles_forget(member)
     if role in ROLE_GROUPS:
         member.groups.add(Group.objects.get(name=ROLE_GROUPS[role]))
     if role == Role.MODERATOR and not member.is_staff:
@@ -138,6 +145,7 @@ def role_revoke(*, member: Member, role: str, revoked_by: Member) -> None:
     if not revoked_by.is_staff:
         raise PermissionDenied(_("Only staff revoke roles."))
     RoleGrant.objects.filter(member=member, role=role).delete()
+    _roles_forget(member)
     if role in ROLE_GROUPS:
         member.groups.remove(*Group.objects.filter(name=ROLE_GROUPS[role]))
     if role == Role.MODERATOR and member.is_staff and not member.is_superuser:

@@ -103,7 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "wagtail.contrib.settings.context_processors.settings",
+                "hub.context_processors.site_chrome",
                 "community.context_processors.navigation",
             ],
         },
@@ -207,9 +207,10 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Accounts -----------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "community.Member"
+# Django's and allauth's backends, loading the member with their profile and roles (community/auth_backends.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "community.auth_backends.MemberBackend",
+    "community.auth_backends.MemberAuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

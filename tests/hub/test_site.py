@@ -5,7 +5,7 @@ from django.db import connection
 from django.test import override_settings
 from wagtail.models import Page, Site
 
-from hub.models import HomePage, StandardPage
+from hub.models import HomePage, SiteSettings, StandardPage
 
 pytestmark = pytest.mark.django_db
 
@@ -88,3 +88,17 @@ def test_seed_demo_is_idempotent_and_refuses_production(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="--force"):
         call_command("seed_demo")
+
+
+def test_the_site_name_and_tagline_follow_an_edit_in_the_cms(client):
+    """They are cached (hub/context_processors.py): an edit must still show on the next page."""
+    site = Site.objects.get(is_default_site=True)
+    values = SiteSettings.for_site(site)
+    values.platform_name, values.tagline = "Guildhall North", "Makers of the north"
+    values.save()
+    page = client.get("/").content.decode()
+    assert "Guildhall North" in page and "Makers of the north" in page
+    values.platform_name = "Guildhall South"
+    values.save()
+    page = client.get("/").content.decode()
+    assert "Guildhall South" in page and "Guildhall North" not in page
