@@ -94,7 +94,7 @@ def room_prepare(clients: int) -> Room:
     for member in members:
         store = SessionStore()
         store[SESSION_KEY] = str(member.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
         store[HASH_SESSION_KEY] = member.get_session_auth_hash()
         store.create()
         cookies.append(f"{settings.SESSION_COOKIE_NAME}={store.session_key}")

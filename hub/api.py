@@ -8,13 +8,28 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.response import Response
 
 
 class BearerTokenAuthentication(TokenAuthentication):
+    """`Authorization: Bearer <token>`. A suspended member's token is refused (403 with the reason): the
+    suspension middleware runs before DRF has authenticated a token, so the check is made here."""
+
     keyword = "Bearer"
+
+    def authenticate_credentials(self, key):
+        user, token = super().authenticate_credentials(key)
+        from community import moderation
+
+        if moderation.suspension_cached(member_id=user.pk) is not None:
+            sanction = moderation.sanction_active(member=user, kinds=("suspend",))
+            raise exceptions.PermissionDenied(
+                moderation.sanction_message(sanction) if sanction is not None else _("Your account is suspended.")
+            )
+        return user, token
 
 
 class PageNumberPagination(pagination.PageNumberPagination):

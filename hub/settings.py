@@ -367,16 +367,14 @@ TRUST_MARKETPLACE_COUNTS = "orders.hooks.member_marketplace_counts"
 MESSAGING_ORDER_PARTIES = "orders.hooks.order_parties"
 # Stripe signs the Connect endpoint's events (sellers' accounts: account.updated, payout.paid) with its own secret.
 STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET", default="")
-# Celery tasks outside orders/tasks.py: webhook processing and transfers to connected accounts.
-CELERY_IMPORTS = ["orders.webhooks", "orders.connect"]
-CELERY_IMPORTS += ["community.live.tasks"]  # live sessions: not an app of its own
+# Celery tasks outside an app's tasks.py (apps' tasks.py modules are found by autodiscovery).
+CELERY_IMPORTS = ["orders.webhooks", "orders.connect", "community.live.tasks", "community.trust"]
 CELERY_BEAT_SCHEDULE["orders-stripe-events-retry"] = {"task": "orders.stripe_events_retry", "schedule": 10 * 60}
 # Trust levels: nightly promotion and demotion (community/trust.py, which holds the task).
 CELERY_BEAT_SCHEDULE["community-trust-levels-refresh"] = {
     "task": "community.trust_levels_refresh",
     "schedule": 24 * 60 * 60,
 }
-CELERY_IMPORTS = [*globals().get("CELERY_IMPORTS", []), "community.trust"]
 
 # --- Wagtail ------------------------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Guildhall"

@@ -22,6 +22,7 @@ api_v1 = [
     path("forum/", include("community.forums.api_urls")),
     path("", include("community.live.api_urls")),
     path("", include("mentoring.api_urls")),
+    path("", include("playbooks.api_urls")),
 ]
 
 urlpatterns = [

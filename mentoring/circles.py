@@ -28,6 +28,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community import moderation
 from community.models import Member, Role, SellerStage
 from community.services import notification_create
 from listings.markdown import markdown_render
@@ -262,6 +263,7 @@ def circle_member_remove(*, circle_id: int, facilitator: Member, member_id: int)
 def circle_post_create(*, circle_id: int, author: Member, body: str) -> CirclePost:
     """A message in the thread, by the facilitator or a member; Markdown sanitised with nh3 when written."""
     circle = circle_for_member(pk=circle_id, member=author)
+    moderation.sanction_post_check(author)  # silenced or suspended members do not post
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": [_("Write your message.")]})

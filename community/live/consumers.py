@@ -131,7 +131,15 @@ class LiveRoomConsumer(AsyncWebsocketConsumer):
             await self._send({"event": "ok", "action": action})
 
     async def live_event(self, message: dict) -> None:
-        await self._send(message["event"])
+        event = message["event"]
+        if event.get("event") == "session.updated":
+            # The host may have narrowed who may see the session: a member who lost access stops receiving the room
+            # (one query per connected member, only when the host edits the session).
+            access = await database_sync_to_async(selectors.room_access)(session_id=self.session_id, member=self.member)
+            if access is None:
+                await self.close(code=4404)
+                return
+        await self._send(event)
 
     async def _send(self, event: dict) -> None:
         await self.send(text_data=json.dumps(event, separators=(",", ":")))

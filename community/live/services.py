@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from community import moderation
 from community.live import selectors
 from community.models import (
     CalendarFeedToken,
@@ -381,6 +382,7 @@ def _waitlist_promote(session: LiveSession) -> list[LiveRSVP]:
 @transaction.atomic
 def rsvp_create(*, session: LiveSession, member: Member) -> LiveRSVP:
     """Takes a seat, or a place on the waitlist when the session is full. Asking twice changes nothing."""
+    moderation.sanction_act_check(member)
     _visible_check(session, member)
     locked = LiveSession.objects.select_for_update().get(pk=session.pk)
     _open_check(locked)
@@ -417,6 +419,7 @@ def _room_session(session_id: int, member: Member) -> LiveSession:
 
 @transaction.atomic
 def chat_post(*, session: LiveSession, author: Member, body: str) -> LiveChatMessage:
+    moderation.sanction_post_check(author)  # silenced or suspended: a clear 403 with the reason
     session = _room_session(session.pk, author)
     body = _text_clean(body, field="body", limit=CHAT_MAX_CHARS, empty=_("Write a message first."))
     _rate_check(
@@ -436,6 +439,7 @@ def chat_post(*, session: LiveSession, author: Member, body: str) -> LiveChatMes
 
 @transaction.atomic
 def question_ask(*, session: LiveSession, author: Member, body: str) -> LiveQuestion:
+    moderation.sanction_post_check(author)  # silenced or suspended: a clear 403 with the reason
     session = _room_session(session.pk, author)
     body = _text_clean(body, field="body", limit=QUESTION_MAX_CHARS, empty=_("Write your question first."))
     _rate_check(
@@ -467,6 +471,7 @@ def _question_locked(question_id: int, session_id: int) -> LiveQuestion:
 @transaction.atomic
 def question_upvote(*, session: LiveSession, question_id: int, member: Member) -> LiveQuestion:
     """One vote per member; not on one's own question."""
+    moderation.sanction_act_check(member)
     session = _room_session(session.pk, member)
     question = _question_locked(question_id, session.pk)
     if question.author_id == member.pk:

@@ -182,15 +182,24 @@ def email_preferences_update(*, member: Member, preferences: dict[str, str]) -> 
     return selectors.email_preferences(member=member)
 
 
-def email_unsubscribe(*, token: str) -> tuple[Member, str]:
-    """Applies an unsubscribe link: the kind it names is set to 'never'. Links do not expire (an old email must
-    still work) and cannot be forged: they are signed with SECRET_KEY."""
+def unsubscribe_token_read(*, token: str) -> tuple[Member, str]:
+    """The member and kind an unsubscribe link names. Links do not expire (an old email must still work) and
+    cannot be forged: they are signed with SECRET_KEY."""
     try:
         payload = signing.loads(token, salt=UNSUBSCRIBE_SALT)
         member = Member.objects.get(pk=int(payload["m"]), is_active=True)
         kind = str(payload["k"])
     except (signing.BadSignature, KeyError, TypeError, ValueError, Member.DoesNotExist) as error:
         raise ValidationError(_("This unsubscribe link is not valid.")) from error
+    if kind not in NotificationKind.values:
+        raise ValidationError(_("This unsubscribe link is not valid."))
+    return member, kind
+
+
+def email_unsubscribe(*, token: str) -> tuple[Member, str]:
+    """Applies an unsubscribe link (a POST: the page's button or a mail client's one-click): the kind it names is
+    set to 'never'."""
+    member, kind = unsubscribe_token_read(token=token)
     email_preferences_update(member=member, preferences={kind: EmailDelivery.NEVER})
     return member, kind
 

@@ -56,12 +56,21 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
 @csrf_exempt  # mail clients POST here for one-click unsubscribe (RFC 8058); the signed token is the credential
 @require_http_methods(["GET", "POST"])
 def notifications_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows what the link would stop and a button; only a POST changes anything, so a mail scanner that
+    opens every link in an email does not unsubscribe the member."""
     try:
-        member, kind = services.email_unsubscribe(token=token)
+        if request.method == "POST":
+            member, kind = services.email_unsubscribe(token=token)
+        else:
+            member, kind = services.unsubscribe_token_read(token=token)
     except ValidationError as error:
         return render(request, "community/notifications_unsubscribe.html", {"error": error.messages[0]}, status=400)
     return render(
         request,
         "community/notifications_unsubscribe.html",
-        {"kind_label": NotificationKind(kind).label, "signed_in": request.user == member},
+        {
+            "kind_label": NotificationKind(kind).label,
+            "signed_in": request.user == member,
+            "done": request.method == "POST",
+        },
     )

@@ -15,6 +15,7 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
 from django.test import Client
 
+from community.live import services
 from community.models import LiveQuestion, SessionVisibility
 from tests.community.test_forums_support import member
 from tests.community.test_live_support import host, session
@@ -177,5 +178,42 @@ def test_chat_is_relayed_and_bad_input_is_answered_to_the_sender_only(channel_la
         assert await next_event(hearing, "pong") == {"event": "pong", "presence": 2}
         await speaking.disconnect()
         await hearing.disconnect()
+
+    run(scenario)
+
+
+def test_a_member_who_loses_access_is_cut_off_when_the_host_narrows_the_session(channel_layer):
+    owner, guest, outsider = host(), member("Guest Gia"), member("Outsider Oz")
+    planned = session(owner)  # open to all members
+    cookies = {who: cookie_for(who) for who in (guest, outsider)}
+
+    def narrow() -> None:
+        from django.test import TestCase
+
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            services.session_update(
+                session=planned,
+                member=owner,
+                title=planned.title,
+                starts_at=planned.starts_at,
+                duration_minutes=planned.duration_minutes,
+                capacity=planned.capacity,
+                visibility=SessionVisibility.INVITE,
+                invitees=[guest],
+            )
+
+    async def scenario():
+        sockets = {who: socket(planned.pk, cookie) for who, cookie in cookies.items()}
+        for communicator in sockets.values():
+            assert (await communicator.connect())[0]
+            await next_event(communicator, "welcome")
+        await database_sync_to_async(narrow)()
+        # the invited guest keeps the room and hears of the edit; the outsider's socket is closed
+        assert (await next_event(sockets[guest], "session.updated"))["title"] == planned.title
+        closed = await sockets[outsider].receive_output(timeout=5)
+        while closed["type"] != "websocket.close":
+            closed = await sockets[outsider].receive_output(timeout=5)
+        assert closed["code"] == 4404
+        await sockets[guest].disconnect()
 
     run(scenario)

@@ -289,3 +289,32 @@ def test_the_admin_shows_the_log_read_only(client):
     response = client.get("/django-admin/community/moderationaction/")
     assert response.status_code == 200 and "Logged reason" in response.content.decode()
     assert client.get("/django-admin/community/moderationaction/add/").status_code == 403
+
+
+def test_a_suspended_members_token_is_refused_everywhere_in_the_api(client, django_capture_on_commit_callbacks):
+    # a token issued before the suspension must not keep working for endpoints outside forums and messaging
+    who = member("Token holder")
+    headers = bearer(who)
+    assert client.get("/api/v1/me", **headers).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):  # the cached "not suspended" is dropped on commit
+        moderation.member_suspend(member=who, moderator=moderator(), reason="Chargeback fraud", duration=WEEK)
+    refused = client.patch("/api/v1/me", {"profile": {"bio": "still here"}}, content_type="application/json", **headers)
+    assert refused.status_code == 403 and "Chargeback fraud" in refused.json()["detail"]
+    assert client.get("/api/v1/notifications", **headers).status_code == 403
+
+
+def test_silenced_members_cannot_chat_or_ask_in_a_live_room_and_suspended_ones_cannot_rsvp():
+    from community.live import services as live_services
+    from tests.community.test_live_support import session
+
+    room = session(in_hours=48)
+    talker = member("Live talker")
+    moderation.member_silence(member=talker, moderator=moderator(), reason="Spamming the room", duration=WEEK)
+    with pytest.raises(PermissionDenied, match="Spamming the room"):
+        live_services.chat_post(session=room, author=talker, body="buy my stuff")
+    with pytest.raises(PermissionDenied, match="Spamming the room"):
+        live_services.question_ask(session=room, author=talker, body="buy my stuff?")
+    absent = member("Suspended fan")
+    moderation.member_suspend(member=absent, moderator=moderator(), reason="Harassment", duration=WEEK)
+    with pytest.raises(PermissionDenied, match="Harassment"):
+        live_services.rsvp_create(session=room, member=absent)

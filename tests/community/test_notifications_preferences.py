@@ -81,9 +81,13 @@ def test_one_click_unsubscribe_from_an_email(client):
     # given a link from an email, opened without signing in
     member = MemberFactory()
     token = services.unsubscribe_token(member=member, kind=NotificationKind.FORUMS)
-    # when it is opened
+    # when it is opened (as a mail scanner would too), nothing changes yet: the page asks
     response = client.get(f"/members/notifications/unsubscribe/{token}/")
-    # then forum emails stop and the page says so
+    assert response.status_code == 200
+    assert "Stop these emails" in response.content.decode()
+    assert selectors.email_preferences(member=member)["forums"] == EmailDelivery.DIGEST
+    # when the member presses the button, forum emails stop and the page says so
+    response = client.post(f"/members/notifications/unsubscribe/{token}/")
     assert response.status_code == 200
     assert "You are unsubscribed" in response.content.decode()
     assert selectors.email_preferences(member=member)["forums"] == EmailDelivery.NEVER

@@ -172,6 +172,7 @@ def test_an_order_kind_moved_to_the_digest_goes_there(mailoutbox, django_capture
 def test_the_beat_schedule_runs_the_digest_daily(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["community-notifications-digest"]
     assert entry["task"] == "community.notifications_digest_send"
+    celery_app.loader.import_default_modules()  # what a worker and beat do at start: autodiscovery, CELERY_IMPORTS
     assert celery_app.tasks["community.notifications_digest_send"].name == entry["task"]
 
 

@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from community.models import Profile, Role, RoleGrant
@@ -279,6 +280,25 @@ def test_they_log_a_session_in_their_own_time_zone(mentor, mentee):
     assert mentorship.state == State.ACTIVE
     body = text(client.get(url("mentorship", mentorship.pk)))
     assert "Priced the mugs." in body and "45 minutes" in body and f"{day:%a} {day.day} {day:%b %Y}, 18:30" in body
+
+
+def test_mentor_and_mentee_chat_privately_once_accepted(mentor, mentee):
+    from community.models import Conversation
+
+    mentorship = f.mentorship(mentor, mentee)
+    chat = f"{reverse('messaging:new')}?to={mentor.pk}"
+    assert chat not in logged_in(mentee).get(url("mentorship", mentorship.pk)).content.decode()  # only a request
+    mentorship.state = State.ACCEPTED
+    mentorship.save(update_fields=["state"])
+    client = logged_in(mentee)
+    assert chat in client.get(url("mentorship", mentorship.pk)).content.decode()
+    response = client.post(chat, {"body": "Could we look at my prices on Thursday?"})
+    assert response.status_code == 302
+    conversation = Conversation.objects.get()
+    assert {conversation.member_low, conversation.member_high} == {mentor, mentee}
+    thread = logged_in(mentor).get(conversation.get_absolute_url())
+    assert "Could we look at my prices on Thursday?" in thread.content.decode()
+    assert logged_in(f.mentee()).get(conversation.get_absolute_url()).status_code == 404  # private to the pair
 
 
 def test_a_bad_session_re_renders_the_page_with_errors(mentor, mentee):
