@@ -71,6 +71,7 @@ def _visible_categories_q(member) -> Q:
     invited = ForumCategory.members.through.objects.filter(member_id=member.pk).values("forumcategory_id")
     return (
         public
+        | Q(visibility=CategoryVisibility.MEMBERS)
         | Q(visibility=CategoryVisibility.ROLE, role__in=roles)
         | Q(visibility=CategoryVisibility.PRIVATE, pk__in=invited)
     )

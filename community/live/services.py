@@ -545,7 +545,8 @@ def session_end(*, session: LiveSession, member: Member | None) -> LiveSession:
 
 
 def _archive_category(session: LiveSession) -> ForumCategory:
-    """Public sessions go to "Live session archives"; a role's sessions to a category for that role; an
+    """Members' sessions go to "Live session archives", readable by signed-in members only (what was said in a
+    room that needed signing in is not published to the world); a role's sessions to a category for that role; an
     invite-only session to a private category of its own, open to its host and invitees."""
     if session.visibility == SessionVisibility.MEMBERS:
         category, _created = ForumCategory.objects.get_or_create(
@@ -555,6 +556,7 @@ def _archive_category(session: LiveSession) -> ForumCategory:
                 "description": "Transcripts and answered questions of past live sessions.",
                 "facet": CategoryFacet.TOPIC,
                 "position": 90,
+                "visibility": CategoryVisibility.MEMBERS,
             },
         )
         return category

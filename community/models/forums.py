@@ -31,6 +31,7 @@ class CategoryFacet(models.TextChoices):
 
 class CategoryVisibility(models.TextChoices):
     PUBLIC = "public", _("Everyone")
+    MEMBERS = "members", _("Signed-in members")
     ROLE = "role", _("Members with a role")
     PRIVATE = "private", _("Invited members only")
 

@@ -228,6 +228,17 @@ def test_the_beat_sweep_ends_and_archives_a_session_nobody_ended():
     assert services.sessions_finish() == 0
 
 
+def test_a_members_session_archive_is_read_by_signed_in_members_only(client):
+    owner = host()
+    planned = session(owner, title="Members-only clinic")
+    archive = services.session_end_and_archive(session=planned, member=owner).archive_topic
+    url = archive.get_absolute_url()
+    assert client.get(url).status_code == 404  # signed out: the room needed signing in, so does its transcript
+    assert "Members-only clinic" not in client.get("/forum/").content.decode()
+    client.force_login(member("Any Member"))
+    assert client.get(url).status_code == 200
+
+
 def test_an_invite_only_archive_is_private_to_its_host_and_invitees():
     owner, guest, stranger = host(), member(), member()
     secret = session(owner, visibility=SessionVisibility.INVITE, invitees=[guest])
