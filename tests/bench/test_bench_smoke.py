@@ -86,7 +86,7 @@ def test_bench_runs_at_a_tiny_scale_and_writes_results(tmp_path):
         assert visitor["p50_ms"] <= visitor["p95_ms"] <= visitor["max_ms"]
     assert "## Forum topic with 1,000 replies" in completed.stdout
     # The live room at a tiny size: 20 clients on two ASGI processes, every broadcast delivered to every client.
-    if shutil.which("redis-server"):
+    if shutil.which("redis-server") or IN_CI:  # under CI a missing redis-server fails here, never skips
         live = report["live_room"]
         [pair] = live["results"]
         assert (pair["clients"], pair["connected"], pair["lost"]) == (20, 20, 0)
