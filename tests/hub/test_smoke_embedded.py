@@ -131,6 +131,79 @@ def test_websocket_for_a_signed_in_demo_member(embedded_site):
     assert hello == {"type": "hello", "unread": int(unread.stdout.split()[-1])}  # after the auto-import note
 
 
+def _signed_in(embedded_site, email: str) -> requests.Session:
+    session = requests.Session()
+    login_page = session.get(embedded_site["base"] + "/accounts/login/", timeout=10)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page.text).group(1)
+    response = session.post(
+        embedded_site["base"] + "/accounts/login/",
+        data={"csrfmiddlewaretoken": token, "login": email, "password": "guildhall-demo"},
+        headers={"Referer": embedded_site["base"] + "/accounts/login/"},
+        timeout=10,
+    )
+    assert response.status_code == 200 and "sessionid" in session.cookies
+    return session
+
+
+def _shell(embedded_site, code: str) -> str:
+    completed = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=embedded_site["env"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return completed.stdout.split()[-1]
+
+
+def test_community_and_mentoring_pages_and_the_live_room_on_sqlite(embedded_site):
+    """Issues 4-6 on the embedded default: the pages a member opens daily, the forum read marker (an upsert that
+    must speak SQLite too), the playbooks API and a live room over the in-memory channel layer."""
+    base = embedded_site["base"]
+    seller = _signed_in(embedded_site, "seller2@demo.guildhall.test")
+    topic_id = _shell(
+        embedded_site,
+        "from community.models import Topic; "
+        "print(Topic.objects.filter(category__visibility='public').order_by('pk')[0].pk)",
+    )
+    for _visit in range(2):  # the first visit inserts the read marker, the second updates it
+        assert seller.get(f"{base}/forum/t/{topic_id}/", timeout=10).status_code == 200, topic_id
+    read = _shell(
+        embedded_site,
+        "from community.models import TopicRead; print(TopicRead.objects.filter("
+        f"topic_id={topic_id}, member__email='seller2@demo.guildhall.test').count())",
+    )
+    assert read == "1"
+    for path in (
+        "/live/",
+        "/members/me/trust/",
+        "/members/me/notifications/email/",
+        "/mentoring/circles/",
+        "/orders/money/",
+        "/playbooks/",
+    ):
+        assert seller.get(base + path, timeout=10).status_code == 200, path
+    playbooks = requests.get(base + "/api/v1/playbooks", timeout=10).json()
+    assert playbooks["count"] >= 2
+    session_id = _shell(
+        embedded_site,
+        "from community.models import LiveSession; print(LiveSession.objects.filter("
+        "status='scheduled', visibility='members').order_by('starts_at')[0].pk)",
+    )
+    with connect(
+        f"ws://127.0.0.1:{embedded_site['port']}/ws/live/{session_id}/",
+        additional_headers={"Cookie": f"sessionid={seller.cookies['sessionid']}", "Origin": base},
+        open_timeout=10,
+    ) as socket:
+        welcome = json.loads(socket.recv(timeout=10))
+        assert (welcome["event"], welcome["session"], welcome["presence"]) == ("welcome", int(session_id), 1)
+        socket.send(json.dumps({"action": "ask", "body": "Does this work on SQLite?"}))
+        seen = []
+        while "question.asked" not in seen:
+            seen.append(json.loads(socket.recv(timeout=10))["event"])
+
+
 def test_anonymous_websocket_is_refused(embedded_site):
     # the consumer closes before accepting, so the handshake itself is refused
     with pytest.raises(InvalidStatus) as refused:
